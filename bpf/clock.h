@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* The classifier's notion of "now": the kernel clock live, the caller's clock in replay. */
+#ifndef DW_BPF_CLOCK_H
+#define DW_BPF_CLOCK_H
+
+#include "maps.h"
+
+/* Load-time option (rodata): take time from dw_clock. The verifier prunes the
+ * branch that is not taken, so live instances pay nothing for it. */
+const volatile __u8 use_clock_map = 0;
+
+DW_INLINE __u64 dw_now(void)
+{
+	if (use_clock_map) {
+		__u32 zero = 0;
+		struct dw_clock *c = bpf_map_lookup_elem(&dw_clock, &zero);
+
+		return c ? c->now_ns : 0;
+	}
+	return bpf_ktime_get_ns();
+}
+
+#endif

@@ -1,0 +1,113 @@
+#include "bpf/classifier.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "core/error.hpp"
+#include "dscpwatch.skel.h"
+
+namespace dw {
+
+std::string_view to_string(Hook h) {
+    switch (h) {
+    case Hook::Xdp: return "xdp";
+    case Hook::TcIngress: return "tc-ingress";
+    case Hook::TcEgress: return "tc-egress";
+    }
+    return "?";
+}
+
+uint8_t hook_dir(Hook h) { return h == Hook::TcEgress ? DW_DIR_EGRESS : DW_DIR_INGRESS; }
+
+void require_bpf_privileges() {
+    __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2]{};
+    if (syscall(SYS_capget, &hdr, data) != 0) throw_errno("reading capabilities", errno);
+    auto has = [&](int cap) { return (data[cap / 32].effective >> (cap % 32)) & 1u; };
+    bool admin = has(CAP_SYS_ADMIN);
+    bool bpf = admin || has(39 /* CAP_BPF */);
+    bool net = has(CAP_NET_ADMIN);
+    bool perfmon = admin || has(38 /* CAP_PERFMON */);
+    if (!bpf || !net || !perfmon)
+        throw Error("not enough privileges to load BPF programs (need root, or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN)",
+                    "run as root, e.g. with sudo");
+}
+
+std::unique_ptr<Classifier> Classifier::load(const LoadOptions& opts) {
+    require_bpf_privileges();
+    if (opts.flow_capacity == 0 || opts.flow_capacity > DW_FLOWS_MAX)
+        throw Error("flow table size " + std::to_string(opts.flow_capacity) + " is out of range",
+                    "choose 1 to " + std::to_string(DW_FLOWS_MAX) + " flows");
+    std::unique_ptr<Classifier> c(new Classifier());
+    c->skel_ = dscpwatch::open();
+    if (!c->skel_) throw_errno("opening the BPF object", errno);
+    c->skel_->rodata->use_clock_map = opts.replay_clock ? 1 : 0;
+    if (int err = bpf_map__set_max_entries(c->skel_->maps.dw_flows, opts.flow_capacity))
+        throw_errno("sizing the flow table", err);
+    if (int err = dscpwatch::load(c->skel_))
+        throw_errno("loading the BPF object into the kernel", err,
+                    "check `dmesg` and that the kernel has BPF, BTF and the JIT enabled");
+    const auto& m = c->skel_->maps;
+    c->maps_ = std::make_unique<MapSet>(MapFds{
+        .if_stats = bpf_map__fd(m.dw_if_stats),
+        .remarks = bpf_map__fd(m.dw_remarks),
+        .counters = bpf_map__fd(m.dw_counters),
+        .flows = bpf_map__fd(m.dw_flows),
+        .config = bpf_map__fd(m.dw_config),
+        .active = bpf_map__fd(m.dw_active),
+        .exempt_v4 = bpf_map__fd(m.dw_exempt_v4),
+        .exempt_v6 = bpf_map__fd(m.dw_exempt_v6),
+        .clock = bpf_map__fd(m.dw_clock),
+    });
+    return c;
+}
+
+Classifier::~Classifier() {
+    maps_.reset();
+    if (skel_) dscpwatch::destroy(skel_);
+}
+
+int Classifier::prog_fd(Hook h) const {
+    switch (h) {
+    case Hook::Xdp: return bpf_program__fd(skel_->progs.dw_xdp);
+    case Hook::TcIngress: return bpf_program__fd(skel_->progs.dw_tc_ingress);
+    case Hook::TcEgress: return bpf_program__fd(skel_->progs.dw_tc_egress);
+    }
+    return -1;
+}
+
+RunResult Classifier::run(Hook h, std::span<const uint8_t> frame, uint32_t ifindex, uint32_t repeat) const {
+    RunResult r;
+    r.data.resize(frame.size() + 256);
+    LIBBPF_OPTS(bpf_test_run_opts, o);
+    o.data_in = frame.data();
+    o.data_size_in = static_cast<uint32_t>(frame.size());
+    o.data_out = r.data.data();
+    o.data_size_out = static_cast<uint32_t>(r.data.size());
+    o.repeat = repeat;
+    xdp_md xctx{};
+    __sk_buff sctx{};
+    if (h == Hook::Xdp) {
+        xctx.data_end = static_cast<uint32_t>(frame.size());
+        xctx.ingress_ifindex = ifindex;
+        o.ctx_in = &xctx;
+        o.ctx_size_in = sizeof(xctx);
+    } else {
+        sctx.ifindex = ifindex;
+        o.ctx_in = &sctx;
+        o.ctx_size_in = sizeof(sctx);
+    }
+    if (int err = bpf_prog_test_run_opts(prog_fd(h), &o))
+        throw_errno(std::string("BPF_PROG_TEST_RUN on ") + std::string(to_string(h)), err);
+    r.retval = o.retval;
+    r.duration_ns = o.duration;
+    r.data.resize(o.data_size_out);
+    return r;
+}
+
+}  // namespace dw

@@ -1,0 +1,61 @@
+// The classifier object: owns the libbpf skeleton (open, configure, load) and
+// offers BPF_PROG_TEST_RUN on each entry point. Attaching to interfaces and
+// pinning live in the layers that need them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "bpf/maps.hpp"
+#include "dscpwatch/abi.h"
+
+struct dscpwatch;
+
+namespace dw {
+
+enum class Hook { Xdp, TcIngress, TcEgress };
+std::string_view to_string(Hook h);
+uint8_t hook_dir(Hook h);
+
+struct LoadOptions {
+    uint32_t flow_capacity = DW_FLOWS_DEFAULT;  // flow table size (LRU)
+    bool replay_clock = false;                  // take time from dw_clock (replay, tests)
+};
+
+struct RunResult {
+    uint32_t retval = 0;            // XDP_PASS, or TC_ACT_UNSPEC as uint32_t
+    std::vector<uint8_t> data;      // the frame as the program left it
+    uint32_t duration_ns = 0;       // mean per run, as the kernel measured it
+};
+
+class Classifier {
+public:
+    // Opens, configures and loads the object. Throws dw::Error with a cause and a fix.
+    static std::unique_ptr<Classifier> load(const LoadOptions& opts = {});
+    ~Classifier();
+    Classifier(const Classifier&) = delete;
+    Classifier& operator=(const Classifier&) = delete;
+
+    int prog_fd(Hook h) const;
+    MapSet& maps() { return *maps_; }
+    const MapSet& maps() const { return *maps_; }
+    dscpwatch* skeleton() const { return skel_; }
+
+    // Runs one frame through an entry point with BPF_PROG_TEST_RUN.
+    // ifindex must exist in the caller's network namespace (1, lo, always does).
+    RunResult run(Hook h, std::span<const uint8_t> frame, uint32_t ifindex = 1,
+                  uint32_t repeat = 1) const;
+
+private:
+    Classifier() = default;
+    dscpwatch* skel_ = nullptr;
+    std::unique_ptr<MapSet> maps_;
+};
+
+// Checks what loading needs (root or CAP_BPF + CAP_NET_ADMIN); throws dw::Error.
+void require_bpf_privileges();
+
+}  // namespace dw

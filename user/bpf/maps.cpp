@@ -1,0 +1,282 @@
+#include "bpf/maps.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "core/error.hpp"
+
+namespace dw {
+namespace {
+
+unsigned ncpus() {
+    static const int n = libbpf_num_possible_cpus();
+    if (n <= 0) throw Error("cannot count the possible CPUs");
+    return static_cast<unsigned>(n);
+}
+
+uint64_t monotonic_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// Visits every key of a hash map. The callback may not delete the key it is given.
+template <typename Key, typename F>
+void for_each_key(int fd, F&& f) {
+    Key cur{}, next{};
+    const Key* prev = nullptr;
+    while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+        f(next);
+        cur = next;
+        prev = &cur;
+    }
+}
+
+template <typename Key>
+std::vector<Key> all_keys(int fd) {
+    std::vector<Key> keys;
+    for_each_key<Key>(fd, [&](const Key& k) { keys.push_back(k); });
+    return keys;
+}
+
+// Sum of a per-CPU dw_counter value.
+bool read_percpu_counter(int fd, const void* key, dw_counter& out) {
+    std::vector<dw_counter> v(ncpus());
+    if (bpf_map_lookup_elem(fd, key, v.data()) != 0) return false;
+    out = {};
+    for (const auto& c : v) {
+        out.packets += c.packets;
+        out.bytes += c.bytes;
+    }
+    return true;
+}
+
+template <typename Key>
+void delete_all(int fd) {
+    for (const auto& k : all_keys<Key>(fd)) bpf_map_delete_elem(fd, &k);
+}
+
+constexpr uint64_t kSlotReuseGapNs = 2'000'000;  // >> one program run (µs)
+
+}  // namespace
+
+MapSet::MapSet(MapFds fds) : fds_(fds) {
+    long page = sysconf(_SC_PAGESIZE);
+    void* p = mmap(nullptr, static_cast<size_t>(page), PROT_READ | PROT_WRITE, MAP_SHARED, fds_.active, 0);
+    if (p != MAP_FAILED) active_map_ = p;
+}
+
+MapSet::~MapSet() {
+    if (active_map_) munmap(active_map_, static_cast<size_t>(sysconf(_SC_PAGESIZE)));
+}
+
+uint64_t* MapSet::active_ptr() const { return static_cast<uint64_t*>(active_map_); }
+
+std::vector<IfCounter> MapSet::if_counters() const {
+    std::vector<IfCounter> out;
+    for_each_key<dw_if_key>(fds_.if_stats, [&](const dw_if_key& k) {
+        dw_counter c{};
+        if (!read_percpu_counter(fds_.if_stats, &k, c)) return;
+        out.push_back({k.ifindex, k.dir, k.slot, c.packets, c.bytes});
+    });
+    return out;
+}
+
+std::vector<RemarkCounter> MapSet::remark_counters() const {
+    std::vector<RemarkCounter> out;
+    for_each_key<dw_remark_key>(fds_.remarks, [&](const dw_remark_key& k) {
+        dw_counter c{};
+        if (!read_percpu_counter(fds_.remarks, &k, c)) return;
+        out.push_back({k.ifindex, k.dir, k.from, k.to, c.packets, c.bytes});
+    });
+    return out;
+}
+
+Counters MapSet::counters() const {
+    Counters out{};
+    std::vector<uint64_t> v(ncpus());
+    for (uint32_t i = 0; i < DW_CNT_MAX; i++) {
+        if (bpf_map_lookup_elem(fds_.counters, &i, v.data()) != 0)
+            throw_errno("reading counter " + std::to_string(i), errno);
+        for (auto x : v) out[i] += x;
+    }
+    return out;
+}
+
+std::vector<FlowEntry> MapSet::flows() const {
+    std::vector<FlowEntry> out;
+    const uint32_t batch = 4096;
+    std::vector<dw_flow_key> keys(batch);
+    std::vector<dw_flow> vals(batch);
+    dw_flow_key in{}, outk{};
+    bool first = true;
+    LIBBPF_OPTS(bpf_map_batch_opts, opts);
+    for (;;) {
+        uint32_t count = batch;
+        int err = bpf_map_lookup_batch(fds_.flows, first ? nullptr : &in, &outk, keys.data(), vals.data(),
+                                       &count, &opts);
+        int e = err ? errno : 0;
+        for (uint32_t i = 0; i < count; i++) out.push_back({keys[i], vals[i]});
+        if (err && e == ENOENT) break;  // end of the table
+        if (err && (e == EINVAL || e == ENOTSUP || e == EOPNOTSUPP) && first && count == 0) {
+            // No batch ops: walk key by key.
+            out.clear();
+            for_each_key<dw_flow_key>(fds_.flows, [&](const dw_flow_key& k) {
+                FlowEntry fe{k, {}};
+                if (bpf_map_lookup_elem(fds_.flows, &k, &fe.flow) == 0) out.push_back(fe);
+            });
+            break;
+        }
+        if (err) throw_errno("reading the flow table", e);
+        in = outk;
+        first = false;
+    }
+    return out;
+}
+
+uint32_t MapSet::flow_capacity() const {
+    bpf_map_info info{};
+    uint32_t len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fds_.flows, &info, &len) != 0) throw_errno("reading the flow table info", errno);
+    return info.max_entries;
+}
+
+uint64_t MapSet::generation() const {
+    if (auto* p = active_ptr()) return std::atomic_ref<uint64_t>(*p).load(std::memory_order_acquire);
+    uint32_t zero = 0;
+    dw_active a{};
+    if (bpf_map_lookup_elem(fds_.active, &zero, &a) != 0) throw_errno("reading the active generation", errno);
+    return a.generation;
+}
+
+void MapSet::publish(const RemarkConfig& cfg) {
+    validate(cfg);
+    const uint64_t cur = generation();
+    const uint64_t next = cur + 1;
+    const uint32_t slot = next & 1;
+    const uint32_t cur_slot = cur & 1;
+
+    // A packet that read the generation before the previous flip may still be
+    // using the slot we are about to reuse. Program runs take microseconds;
+    // make sure that much time has passed since that flip.
+    dw_config cur_cfg{};
+    if (bpf_map_lookup_elem(fds_.config, &cur_slot, &cur_cfg) == 0 && cur_cfg.published_ns) {
+        uint64_t now = monotonic_ns();
+        if (now < cur_cfg.published_ns + kSlotReuseGapNs)
+            std::this_thread::sleep_for(std::chrono::nanoseconds(cur_cfg.published_ns + kSlotReuseGapNs - now));
+    }
+
+    // Clear the idle generation's exemptions, then write the new ones.
+    for (const auto& k : all_keys<dw_lpm_v4>(fds_.exempt_v4))
+        if (k.gen == slot) bpf_map_delete_elem(fds_.exempt_v4, &k);
+    for (const auto& k : all_keys<dw_lpm_v6>(fds_.exempt_v6))
+        if (k.gen == slot) bpf_map_delete_elem(fds_.exempt_v6, &k);
+
+    dw_config c{};
+    c.generation = next;
+    c.mode = static_cast<uint32_t>(cfg.mode);
+    c.dirs = cfg.dirs;
+    std::memcpy(c.map, cfg.map.data(), sizeof(c.map));
+    const uint8_t one = 1;
+    for (const auto& p : cfg.exempt_prefixes) {
+        int err;
+        if (p.family == 4) {
+            dw_lpm_v4 k{};
+            k.prefixlen = 8u + p.len;
+            k.gen = static_cast<uint8_t>(slot);
+            std::memcpy(k.addr, p.addr.data(), 4);
+            err = bpf_map_update_elem(fds_.exempt_v4, &k, &one, BPF_ANY);
+            c.n_prefix_v4++;
+        } else {
+            dw_lpm_v6 k{};
+            k.prefixlen = 8u + p.len;
+            k.gen = static_cast<uint8_t>(slot);
+            std::memcpy(k.addr, p.addr.data(), 16);
+            err = bpf_map_update_elem(fds_.exempt_v6, &k, &one, BPF_ANY);
+            c.n_prefix_v6++;
+        }
+        if (err) throw_errno("writing exempt prefix " + p.str(), errno);
+    }
+    for (const auto& r : cfg.exempt_ports) {
+        auto& d = c.ports[c.n_port_ranges++];
+        d.proto = r.proto;
+        d.lo = r.lo;
+        d.hi = r.hi;
+    }
+    c.published_ns = monotonic_ns();
+    if (bpf_map_update_elem(fds_.config, &slot, &c, BPF_ANY) != 0)
+        throw_errno("writing the remark configuration", errno);
+
+    // Publish: one atomic store of the generation.
+    if (auto* p = active_ptr()) {
+        std::atomic_ref<uint64_t>(*p).store(next, std::memory_order_release);
+    } else {
+        uint32_t zero = 0;
+        dw_active a{next};
+        if (bpf_map_update_elem(fds_.active, &zero, &a, BPF_ANY) != 0)
+            throw_errno("publishing the remark configuration", errno);
+    }
+}
+
+RemarkConfig MapSet::active_config() const {
+    const uint64_t gen = generation();
+    const uint32_t slot = gen & 1;
+    dw_config c{};
+    if (bpf_map_lookup_elem(fds_.config, &slot, &c) != 0) throw_errno("reading the remark configuration", errno);
+    RemarkConfig cfg;
+    if (gen == 0) return cfg;  // never published: the defaults (off)
+    cfg.mode = static_cast<RemarkMode>(c.mode);
+    cfg.dirs = c.dirs;
+    std::memcpy(cfg.map.data(), c.map, sizeof(c.map));
+    for (uint32_t i = 0; i < c.n_port_ranges && i < DW_MAX_PORT_RANGES; i++)
+        cfg.exempt_ports.push_back({c.ports[i].proto, c.ports[i].lo, c.ports[i].hi});
+    for (const auto& k : all_keys<dw_lpm_v4>(fds_.exempt_v4)) {
+        if (k.gen != slot) continue;
+        Prefix p;
+        p.family = 4;
+        p.len = static_cast<uint8_t>(k.prefixlen - 8);
+        std::memcpy(p.addr.data(), k.addr, 4);
+        cfg.exempt_prefixes.push_back(p);
+    }
+    for (const auto& k : all_keys<dw_lpm_v6>(fds_.exempt_v6)) {
+        if (k.gen != slot) continue;
+        Prefix p;
+        p.family = 6;
+        p.len = static_cast<uint8_t>(k.prefixlen - 8);
+        std::memcpy(p.addr.data(), k.addr, 16);
+        cfg.exempt_prefixes.push_back(p);
+    }
+    return cfg;
+}
+
+void MapSet::set_clock(uint64_t now_ns) {
+    uint32_t zero = 0;
+    dw_clock c{now_ns};
+    if (bpf_map_update_elem(fds_.clock, &zero, &c, BPF_ANY) != 0) throw_errno("setting the replay clock", errno);
+}
+
+void MapSet::reset_counters() {
+    delete_all<dw_if_key>(fds_.if_stats);
+    delete_all<dw_remark_key>(fds_.remarks);
+    std::vector<uint64_t> zeros(ncpus(), 0);
+    for (uint32_t i = 0; i < DW_CNT_MAX; i++) bpf_map_update_elem(fds_.counters, &i, zeros.data(), BPF_ANY);
+}
+
+void MapSet::reset_flows() {
+    delete_all<dw_flow_key>(fds_.flows);
+    // Evictions are derived as created - live, so the creation count restarts too.
+    std::vector<uint64_t> zeros(ncpus(), 0);
+    for (uint32_t i : {DW_CNT_FLOW_NEW, DW_CNT_FLOW_INSERT_FAIL})
+        bpf_map_update_elem(fds_.counters, &i, zeros.data(), BPF_ANY);
+}
+
+}  // namespace dw

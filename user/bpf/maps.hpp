@@ -1,0 +1,90 @@
+// Typed access to the classifier's maps, by file descriptor. The same code
+// serves a freshly loaded object and a pinned live instance. Everything above
+// this layer speaks in these types, never in raw map fds.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "core/remark_config.hpp"
+#include "dscpwatch/abi.h"
+
+namespace dw {
+
+struct IfCounter {
+    uint32_t ifindex = 0;
+    uint8_t dir = 0;   // enum dw_dir
+    uint8_t slot = 0;  // DSCP, DW_SLOT_NONIP or DW_SLOT_MALFORMED
+    uint64_t packets = 0;
+    uint64_t bytes = 0;
+};
+
+struct RemarkCounter {
+    uint32_t ifindex = 0;
+    uint8_t dir = 0;
+    uint8_t from = 0;
+    uint8_t to = 0;
+    uint64_t packets = 0;
+    uint64_t bytes = 0;
+};
+
+struct FlowEntry {
+    dw_flow_key key{};
+    dw_flow flow{};
+};
+
+using Counters = std::array<uint64_t, DW_CNT_MAX>;
+
+// File descriptors of every map (not owned).
+struct MapFds {
+    int if_stats = -1;
+    int remarks = -1;
+    int counters = -1;
+    int flows = -1;
+    int config = -1;
+    int active = -1;
+    int exempt_v4 = -1;
+    int exempt_v6 = -1;
+    int clock = -1;
+};
+
+class MapSet {
+public:
+    explicit MapSet(MapFds fds);
+    ~MapSet();
+    MapSet(const MapSet&) = delete;
+    MapSet& operator=(const MapSet&) = delete;
+
+    const MapFds& fds() const { return fds_; }
+
+    // ---- readers (per-CPU values summed) ----
+    std::vector<IfCounter> if_counters() const;
+    std::vector<RemarkCounter> remark_counters() const;
+    Counters counters() const;
+    // Every flow record, with batch lookups where the kernel has them.
+    std::vector<FlowEntry> flows() const;
+    uint32_t flow_capacity() const;
+
+    // ---- remark policy ----
+    // Publishes cfg as the next generation: the idle config slot and its
+    // exemption entries are written completely, then one atomic store makes
+    // them active. Packets see the old or the new policy, never a mix.
+    void publish(const RemarkConfig& cfg);
+    RemarkConfig active_config() const;
+    uint64_t generation() const;
+
+    // ---- replay clock (objects loaded with LoadOptions::replay_clock) ----
+    void set_clock(uint64_t now_ns);
+
+    // ---- reset ----
+    void reset_counters();  // interface, remark and global counters
+    void reset_flows();
+
+private:
+    uint64_t* active_ptr() const;
+    MapFds fds_;
+    mutable void* active_map_ = nullptr;  // mmap of dw_active, when possible
+};
+
+}  // namespace dw
