@@ -1,10 +1,36 @@
-// Each subcommand registers itself on the CLI11 app.
+// Each subcommand registers itself on the CLI11 app. Options that every
+// command shares live in Globals.
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+
+#include "attach/instance.hpp"
 
 namespace dw::cli {
 
+struct Globals {
+    std::string pin_root = kDefaultPinRoot;
+    std::string netns;  // run in this named network namespace (/run/netns/NAME)
+    bool verbose = false;
+};
+Globals& globals();
+
+// Enters --netns (once) and checks privileges. Every command that touches the
+// kernel calls it first.
+void prepare();
+
+// Opens the pinned instance at --pin-root (after prepare()). Throws dw::Error.
+std::unique_ptr<Instance> open_instance();
+
 void add_selfcheck(CLI::App& app);
+void add_attach(CLI::App& app);
+void add_detach(CLI::App& app);
+void add_status(CLI::App& app);
+void add_remark(CLI::App& app);
+void add_stats(CLI::App& app);
+void add_flows(CLI::App& app);
+void add_reset(CLI::App& app);
 
 }  // namespace dw::cli
