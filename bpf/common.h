@@ -18,4 +18,8 @@
 
 #define DW_INLINE static __always_inline
 
+/* Keeps the compiler from copying a bounds-checked value before the check,
+ * which would leave the verifier an unbounded copy. */
+#define DW_BARRIER_VAR(v) asm volatile("" : "+r"(v))
+
 #endif

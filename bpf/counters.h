@@ -57,20 +57,20 @@ DW_INLINE void dw_frame_account(const struct dw_pkt *p)
 	dw_count(DW_CNT_FRAMES);
 	if (p->malformed)
 		dw_count(p->malformed);
+	if (p->vlans)
+		dw_count(DW_CNT_VLAN);
 	if (p->family == 0) {
 		if (!p->malformed)
 			dw_count(DW_CNT_NONIP);
 		return;
 	}
 	dw_count(p->family == 4 ? DW_CNT_IPV4 : DW_CNT_IPV6);
-	if (p->vlans)
-		dw_count(DW_CNT_VLAN);
 	if (p->frag == DW_FRAG_FIRST)
 		dw_count(DW_CNT_FRAG_FIRST);
 	else if (p->frag == DW_FRAG_LATER)
 		dw_count(DW_CNT_FRAG_LATER);
 	if (p->l4_ok && p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP &&
-	    p->proto != IPPROTO_ICMP && p->proto != IPPROTO_ICMPV6)
+	    !(p->family == 4 && p->proto == IPPROTO_ICMP) && !(p->family == 6 && p->proto == IPPROTO_ICMPV6))
 		dw_count(DW_CNT_OTHER_PROTO);
 }
 

@@ -8,22 +8,70 @@
 #include "common.h"
 #include "clock.h"
 #include "counters.h"
+#include "ctx.h"
 #include "flow.h"
+#include "handshake.h"
 #include "maps.h"
 #include "parse.h"
 #include "remark.h"
 #include "rewrite.h"
 
-/* Count the frame everywhere it belongs and decide its remark. */
-DW_INLINE void dw_classify(const struct dw_pkt *p, __u32 ifindex, __u8 dir, struct dw_rewrite *rw)
+/*
+ * Handshake tracking runs in global functions, one per context type: the
+ * verifier checks each once, on its own, instead of once per parser path.
+ * where: bit 0 the sender is endpoint B, bit 1 egress, bits 8-13 the DSCP the
+ * frame leaves with.
+ */
+__noinline int dw_hs_xdp(struct xdp_md *ctx, const struct dw_pkt *p, const struct dw_flow_key *k,
+			 int where, __u64 now)
+{
+	struct dw_ctx c = { .xdp = ctx, .ifindex = ctx->ingress_ifindex, .dir = DW_DIR_INGRESS, .is_xdp = 1 };
+
+	if (p && k) {
+		c.dscp = (where >> 8) & 63;
+		dw_hs_track(&c, p, k, where & 1, now);
+	}
+	return 0;
+}
+
+__noinline int dw_hs_tc(struct __sk_buff *skb, const struct dw_pkt *p, const struct dw_flow_key *k,
+			int where, __u64 now)
+{
+	struct dw_ctx c = { .skb = skb, .ifindex = skb->ifindex,
+			    .dir = (where & 2) ? DW_DIR_EGRESS : DW_DIR_INGRESS };
+
+	if (p && k) {
+		c.dscp = (where >> 8) & 63;
+		dw_hs_track(&c, p, k, where & 1, now);
+	}
+	return 0;
+}
+
+/* Count the frame everywhere it belongs, decide its remark, and follow its
+ * handshake with the DSCP it leaves with (what the path after us sees). */
+DW_INLINE void dw_classify(const struct dw_ctx *c, const struct dw_pkt *p, struct dw_rewrite *rw)
 {
 	dw_frame_account(p);
-	dw_if_account(p, ifindex, dir);
+	dw_if_account(p, c->ifindex, c->dir);
 	if (!p->l3_ok)
 		return;
-	if (p->l4_ok && p->frag != DW_FRAG_LATER)
-		dw_flow_account(p, ifindex, dw_now());
-	dw_remark_decide(p, dir, rw);
+	dw_remark_decide(p, c->dir, rw);
+	if (p->l4_ok && p->frag != DW_FRAG_LATER) {
+		struct dw_flow_key k;
+		int from_b = dw_flow_key(p, &k);
+		__u64 now = dw_now();
+		/* bit 0: sender is B; bit 1: egress; bits 8-13: the DSCP it leaves with */
+		int where = from_b | (c->dir == DW_DIR_EGRESS ? 2 : 0) |
+			    ((rw->apply ? rw->to : p->dscp) & 63) << 8;
+
+		dw_flow_account(p, &k, from_b, c->ifindex, c->dir, now);
+		if (p->proto == IPPROTO_TCP) {
+			if (c->is_xdp)
+				dw_hs_xdp(c->xdp, p, &k, where, now);
+			else
+				dw_hs_tc(c->skb, p, &k, where, now);
+		}
+	}
 }
 
 DW_INLINE void dw_remark_done(const struct dw_pkt *p, __u32 ifindex, __u8 dir,
@@ -40,11 +88,14 @@ int dw_xdp(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
+	struct dw_ctx c = { .xdp = ctx, .ifindex = ctx->ingress_ifindex, .dir = DW_DIR_INGRESS, .is_xdp = 1 };
 	struct dw_pkt p = { .len = data_end - data };
 	struct dw_rewrite rw = {};
 
 	dw_parse(data, data_end, &p, 1);
-	dw_classify(&p, ctx->ingress_ifindex, DW_DIR_INGRESS, &rw);
+	dw_classify(&c, &p, &rw);
+	data = (void *)(long)ctx->data; /* helpers may have moved nothing, but the verifier wants fresh bounds */
+	data_end = (void *)(long)ctx->data_end;
 	if (rw.apply)
 		dw_remark_done(&p, ctx->ingress_ifindex, DW_DIR_INGRESS, &rw,
 			       dw_rewrite_direct(data, data_end, &rw));
@@ -53,6 +104,7 @@ int dw_xdp(struct xdp_md *ctx)
 
 DW_INLINE int dw_tc(struct __sk_buff *skb, __u8 dir)
 {
+	struct dw_ctx c = { .skb = skb, .ifindex = skb->ifindex, .dir = dir };
 	struct dw_pkt p = { .len = skb->len };
 	struct dw_rewrite rw = {};
 
@@ -64,7 +116,7 @@ DW_INLINE int dw_tc(struct __sk_buff *skb, __u8 dir)
 		p.len = skb->len;
 		dw_parse((void *)(long)skb->data, (void *)(long)skb->data_end, &p, 1);
 	}
-	dw_classify(&p, skb->ifindex, dir, &rw);
+	dw_classify(&c, &p, &rw);
 	if (rw.apply)
 		dw_remark_done(&p, skb->ifindex, dir, &rw, dw_rewrite_skb(skb, &rw));
 	return TC_ACT_UNSPEC;

@@ -136,14 +136,14 @@ DW_INLINE struct dw_flow *dw_flow_get(const struct dw_pkt *p, const struct dw_fl
 	return bpf_map_lookup_elem(&dw_flows, k);
 }
 
-DW_INLINE void dw_flow_account(const struct dw_pkt *p, __u32 ifindex, __u64 now)
+DW_INLINE void dw_flow_account(const struct dw_pkt *p, const struct dw_flow_key *k, int from_b,
+				__u32 ifindex, __u8 dir, __u64 now)
 {
-	struct dw_flow_key k;
+	struct dw_flow_dir *d;
 	struct dw_flow *f;
-	int from_b, client;
+	int client;
 
-	from_b = dw_flow_key(p, &k);
-	f = dw_flow_get(p, &k, from_b, ifindex, now);
+	f = dw_flow_get(p, k, from_b, ifindex, now);
 	if (!f)
 		return;
 	client = dw_syn_client(p, from_b);
@@ -151,9 +151,16 @@ DW_INLINE void dw_flow_account(const struct dw_pkt *p, __u32 ifindex, __u64 now)
 		f->client = client;
 		f->orient = DW_ORIENT_SYN;
 	}
-	dw_flow_dir_add(&f->dir[from_b & 1], p->dscp, p->len);
+	d = &f->dir[from_b & 1];
+	if (!d->obs_ifindex) {
+		d->obs_ifindex = ifindex;
+		d->obs_dir = dir;
+	}
 	f->last_ns = now;
 	f->last_ifindex = ifindex;
+	if (d->obs_ifindex != ifindex || d->obs_dir != dir)
+		return; /* counted where it was first seen */
+	dw_flow_dir_add(d, p->dscp, p->len);
 }
 
 #endif

@@ -92,6 +92,28 @@ struct {
 	__type(value, struct dw_flow);
 } dw_scratch SEC(".maps");
 
+/* Handshake records, keyed like dw_flows; created on SYN / SYN-ACK only.
+ * The size is a load-time option. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, DW_HS_DEFAULT);
+	__type(key, struct dw_flow_key);
+	__type(value, struct dw_hs);
+} dw_hs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dw_hs);
+} dw_hs_scratch SEC(".maps");
+
+/* Hello snippets and stage changes for userspace (SNI, versions, verdicts). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, DW_RINGBUF_BYTES);
+} dw_events SEC(".maps");
+
 DW_INLINE void dw_count(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&dw_counters, &idx);

@@ -43,6 +43,12 @@ struct dw_pkt {
 	__u8 pad;
 	__u16 sport;   /* host order */
 	__u16 dport;
+	__u16 l3_len;  /* IP length: header + payload, as a policer sees it */
+	__u16 l4_off;  /* TCP header offset */
+	__u16 l4_hlen; /* TCP header length (data offset * 4) */
+	__u16 pad2;
+	__u32 seq;     /* TCP, host order */
+	__u32 ack;
 	__u8 saddr[16];
 	__u8 daddr[16];
 };
@@ -129,6 +135,10 @@ DW_INLINE int dw_parse_l4(void *data, void *data_end, __u32 off, __u32 l3_end,
 		p->sport = bpf_ntohs(th->source);
 		p->dport = bpf_ntohs(th->dest);
 		p->tcp_flags = ((__u8 *)th)[13];
+		p->seq = bpf_ntohl(th->seq);
+		p->ack = bpf_ntohl(th->ack_seq);
+		p->l4_off = off;
+		p->l4_hlen = th->doff * 4;
 	} else if (proto == IPPROTO_UDP) {
 		struct udphdr *uh = data + off;
 
@@ -184,6 +194,7 @@ DW_INLINE int dw_parse_ipv4(void *data, void *data_end, __u32 off, struct dw_pkt
 
 	p->dscp = ip->tos >> 2;
 	p->proto = ip->protocol;
+	p->l3_len = tot;
 	p->l3_ok = 1;
 	__builtin_memcpy(p->saddr, &ip->saddr, 4);
 	__builtin_memcpy(p->daddr, &ip->daddr, 4);
@@ -215,6 +226,7 @@ DW_INLINE int dw_parse_ipv6(void *data, void *data_end, __u32 off, struct dw_pkt
 		return dw_bad(p, DW_CNT_MAL_BAD_LEN);
 	/* payload_len 0 with a hop-by-hop jumbo option: the frame bounds the packet */
 	l3_end = plen ? off + sizeof(*ip6) + plen : p->len;
+	p->l3_len = l3_end - off;
 
 	b = (__u8 *)ip6;
 	p->dscp = ((b[0] & 0x0f) << 2) | (b[1] >> 6);
@@ -254,6 +266,8 @@ DW_INLINE int dw_parse_ipv6(void *data, void *data_end, __u32 off, struct dw_pkt
 			cur += (eh->hdrlen + 1) * 8;
 		}
 		nh = eh->nexthdr;
+		if (cur > l3_end) /* this header runs past the packet */
+			return dw_bad(p, DW_CNT_MAL_L4_TRUNC);
 	}
 	p->proto = nh;
 	if (dw_is_v6_ext(nh))

@@ -46,8 +46,10 @@ DW_INLINE int dw_rewrite_direct(void *data, void *data_end, const struct dw_rewr
 	__u32 off = rw->l3_off;
 	__u8 *b;
 
+	DW_BARRIER_VAR(off);
 	if (off > DW_L3_OFF_MAX)
 		return -1;
+	DW_BARRIER_VAR(off);
 	b = data + off;
 	if (rw->family == 4) {
 		__u16 *w = (__u16 *)b, old;

@@ -89,6 +89,11 @@ enum dw_cnt {
 	DW_CNT_EXEMPT_PREFIX,     /* frames left alone: source or destination prefix exempt */
 	DW_CNT_EXEMPT_PORT,       /* frames left alone: protocol/port range exempt */
 	DW_CNT_REMARK_FAIL,       /* rewrite helper failed (tc only); frame passed unchanged */
+	/* handshake tracking */
+	DW_CNT_HS_NEW,            /* handshake records created (a SYN or SYN-ACK was seen) */
+	DW_CNT_HS_INSERT_FAIL,    /* handshake record could not be created */
+	DW_CNT_EVENTS,            /* events written to the ring buffer */
+	DW_CNT_EVENTS_DROPPED,    /* events lost: the ring buffer was full */
 	DW_CNT_MAX,
 };
 
@@ -130,9 +135,17 @@ struct dw_flow_dir {
 	__u32 slot_tag[DW_FLOW_DSCP_SLOTS]; /* 0: free, else DSCP value + 1 */
 	__u32 dscp_changes;               /* packets whose DSCP differed from the previous one */
 	__u8 last_dscp;
-	__u8 pad[3];
+	__u8 obs_dir;                     /* the hook direction that counts this direction (see below) */
+	__u8 pad[2];
+	__u32 obs_ifindex;                /* the interface that counts this direction */
+	__u32 pad2;
 };
-DW_ABI_ASSERT(sizeof(struct dw_flow_dir) == 128, "dw_flow_dir layout");
+DW_ABI_ASSERT(sizeof(struct dw_flow_dir) == 136, "dw_flow_dir layout");
+
+/* A flow that crosses several attached interfaces (a gateway's two NICs) is one
+ * record, and each of its directions is counted once: at the first interface
+ * and hook direction that saw it (obs_ifindex, obs_dir). The per-interface
+ * counters still count every frame at every hook. */
 
 /* Which endpoint of the key is the client. */
 enum dw_side {
@@ -156,7 +169,7 @@ struct dw_flow {
 	__u8 orient; /* enum dw_orient */
 	__u8 pad[6];
 };
-DW_ABI_ASSERT(sizeof(struct dw_flow) == 2 * 128 + 32, "dw_flow layout");
+DW_ABI_ASSERT(sizeof(struct dw_flow) == 2 * 136 + 32, "dw_flow layout");
 
 #define DW_FLOWS_DEFAULT 262144u
 #define DW_FLOWS_MAX 16777216u
@@ -231,6 +244,167 @@ struct dw_lpm_v6 {
 DW_ABI_ASSERT(sizeof(struct dw_lpm_v6) == 24, "dw_lpm_v6 layout");
 
 #define DW_LPM_MAX 1024
+
+/* ---- TCP and TLS handshakes ---------------------------------------------- */
+
+/*
+ * Handshake state lives in a companion LRU map (dw_hs) with the same key as the
+ * flow record. It is created only when a SYN or SYN-ACK is seen, so the flow
+ * table stays lean and mid-stream flows cost nothing extra.
+ *
+ * Stages, in the order a TLS handshake over TCP passes them. Each belongs to the
+ * side that sends it (C client, S server); ESTABLISHED to both.
+ */
+enum dw_stage {
+	DW_ST_NONE = 0,
+	DW_ST_SYN,             /* C: SYN */
+	DW_ST_SYNACK,          /* S: SYN-ACK */
+	DW_ST_ACK,             /* C: the handshake ACK (TCP established) */
+	DW_ST_CLIENT_HELLO,    /* C: first TLS flight (ClientHello) */
+	DW_ST_SERVER_HELLO,    /* S: first flight: ServerHello .. ServerHelloDone (1.2), or .. encrypted Finished (1.3) */
+	DW_ST_CLIENT_FINISHED, /* C: second flight: ClientKeyExchange/ChangeCipherSpec/Finished */
+	DW_ST_SERVER_FINISHED, /* S: TLS 1.2 NewSessionTicket/ChangeCipherSpec/Finished */
+	DW_ST_ESTABLISHED,     /* C and S: application data */
+	DW_ST_MAX,
+};
+
+/* Sides of a handshake record (not the key's A/B). */
+#define DW_HS_CLIENT 0
+#define DW_HS_SERVER 1
+
+/* TCP control segments a side sent (dw_hs_side.tcp). */
+#define DW_TCPF_SYN 0x01
+#define DW_TCPF_SYNACK 0x02
+#define DW_TCPF_ACK 0x04 /* the client's handshake ACK */
+#define DW_TCPF_FIN 0x08
+#define DW_TCPF_RST 0x10
+
+/* TLS facts about a side (dw_hs_side.tls). */
+#define DW_TLSF_RECORD 0x01  /* sent at least one TLS record header */
+#define DW_TLSF_CCS 0x02     /* sent ChangeCipherSpec */
+#define DW_TLSF_ALERT 0x04   /* sent a cleartext alert (level/desc valid) */
+#define DW_TLSF_ENC_ALERT 0x08 /* sent an encrypted alert (TLS 1.2, after CCS) */
+#define DW_TLSF_HRR 0x10     /* server: sent a HelloRetryRequest */
+#define DW_TLSF_NOT_TLS 0x20 /* first data was not a TLS record */
+
+/* Handshake record flags (dw_hs.flags). */
+#define DW_HSF_DONE 0x01     /* established: per-segment tracking stopped */
+#define DW_HSF_RESET 0x02
+#define DW_HSF_ALERT 0x04
+#define DW_HSF_FIN 0x08
+
+/* Handshake message types, as bits of dw_hs_side.hs_msgs (1 << type for types < 32). */
+#define DW_TLS_CLIENT_HELLO 1
+#define DW_TLS_SERVER_HELLO 2
+#define DW_TLS_NEW_SESSION_TICKET 4
+#define DW_TLS_CERTIFICATE 11
+#define DW_TLS_SERVER_KEY_EXCHANGE 12
+#define DW_TLS_SERVER_HELLO_DONE 14
+#define DW_TLS_CLIENT_KEY_EXCHANGE 16
+#define DW_TLS_FINISHED 20
+
+/* Per stage: what its segments looked like and what became of them. Sizes are
+ * IP lengths, as a policer sees them. Times are microseconds since the SYN. */
+struct dw_hs_stage {
+	__u64 dscp_mask;       /* DSCP values of the stage's segments */
+	__u64 acked_dscp_mask; /* ... of its data segments the peer ACKed */
+	__u64 lost_dscp_mask;  /* ... of its retransmitted segments */
+	__u32 first_us;
+	__u32 last_us;
+	__u16 segs;            /* segments, retransmissions included */
+	__u16 retrans;         /* segments whose sequence range was already sent */
+	__u16 max_len;         /* largest segment */
+	__u16 max_acked_len;   /* largest segment the peer ACKed */
+	__u16 min_lost_len;    /* smallest retransmitted segment; 0: none */
+	__u16 max_lost_len;    /* largest retransmitted segment */
+	__u16 dupacks;         /* duplicate ACKs from the peer while it was outstanding */
+	__u16 sacks;           /* peer ACKs with SACK blocks while it was outstanding */
+};
+DW_ABI_ASSERT(sizeof(struct dw_hs_stage) == 48, "dw_hs_stage layout");
+
+/* A recently sent data segment, kept until the peer ACKs it. */
+#define DW_HS_SEGS 12
+#define DW_HS_SEG_ACKED 0x80
+struct dw_hs_seg {
+	__u32 end;   /* relative sequence number after the segment; 0: free */
+	__u16 len;   /* IP length */
+	__u8 dscp;
+	__u8 stage;  /* enum dw_stage | DW_HS_SEG_ACKED */
+};
+DW_ABI_ASSERT(sizeof(struct dw_hs_seg) == 8, "dw_hs_seg layout");
+
+struct dw_hs_side {
+	__u32 isn;        /* initial sequence number (SYN / SYN-ACK) */
+	__u32 nxt;        /* highest relative sequence sent, + 1 */
+	__u32 acked;      /* highest relative sequence the peer ACKed */
+	__u32 hs_msgs;    /* bit per handshake message type seen at a record start */
+	__u32 stage_seq[DW_ST_MAX]; /* relative sequence where each of this side's stages began */
+	__u8 stage;       /* stage of this side's current flight */
+	__u8 tcp;         /* DW_TCPF_* */
+	__u8 tls;         /* DW_TLSF_* */
+	__u8 peer_spoke;  /* the peer sent new data since this side's flight began */
+	__u8 alert_level;
+	__u8 alert_desc;
+	__u8 isn_valid;
+	__u8 retrans_noted; /* bit (stage - 1): retransmission already in the history */
+	__u8 seg_head;      /* next slot of segs to (over)write */
+	__u8 obs_dir;       /* the hook direction that follows this side */
+	__u8 pad[2];
+	__u32 obs_ifindex;  /* the interface that follows this side (first to see it) */
+	struct dw_hs_seg segs[DW_HS_SEGS]; /* the last DW_HS_SEGS data segments sent */
+};
+DW_ABI_ASSERT(sizeof(struct dw_hs_side) == 16 + 4 * DW_ST_MAX + 16 + 8 * DW_HS_SEGS, "dw_hs_side layout");
+
+#define DW_HS_HIST 30
+
+struct dw_hs {
+	__u64 start_ns;   /* the first SYN (or SYN-ACK) */
+	__u64 last_ns;
+	struct dw_hs_side side[2]; /* [DW_HS_CLIENT], [DW_HS_SERVER] */
+	struct dw_hs_stage stage[DW_ST_MAX];
+	__u8 client;      /* enum dw_side: the key endpoint that is the client */
+	__u8 reached;     /* furthest stage reached */
+	__u8 flags;       /* DW_HSF_* */
+	__u8 end_stage;   /* stage when the first RST or alert came */
+	__u8 end_side;    /* side that sent it */
+	__u8 after_done;  /* segments seen since established (tracking stops at a bound) */
+	__u8 hist_len;
+	char hist[DW_HS_HIST]; /* one letter per event: client upper case, server lower case */
+	__u8 pad[11];
+};
+DW_ABI_ASSERT(sizeof(struct dw_hs) == 16 + 2 * 164 + DW_ST_MAX * 48 + 48, "dw_hs layout");
+
+#define DW_HS_DEFAULT 65536u
+
+/* Events on the ring buffer. */
+enum dw_event_type {
+	DW_EV_HELLO = 1, /* first bytes of a ClientHello or ServerHello record */
+	DW_EV_STAGE = 2, /* a side entered a stage */
+	DW_EV_ALERT = 3, /* a cleartext TLS alert */
+	DW_EV_RESET = 4, /* a TCP RST */
+};
+
+#define DW_SNIPPET_MAX 640
+
+struct dw_event {
+	__u64 ts_ns;
+	struct dw_flow_key key;
+	__u32 ifindex;
+	__u8 type;    /* enum dw_event_type */
+	__u8 side;    /* DW_HS_CLIENT / DW_HS_SERVER */
+	__u8 stage;   /* enum dw_stage */
+	__u8 dscp;
+	__u8 client;  /* enum dw_side */
+	__u8 dir;     /* enum dw_dir */
+	__u16 seg_len;     /* IP length of the segment */
+	__u16 snippet_len; /* bytes in snippet (DW_EV_HELLO) */
+	__u8 alert_level;
+	__u8 alert_desc;
+	/* A DW_EV_HELLO event is followed by DW_SNIPPET_MAX bytes, snippet_len of them used. */
+};
+DW_ABI_ASSERT(sizeof(struct dw_event) == 64, "dw_event layout");
+
+#define DW_RINGBUF_BYTES (1u << 20)
 
 /* ---- clock ---------------------------------------------------------------- */
 

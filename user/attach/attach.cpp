@@ -261,11 +261,25 @@ KernelFeatures probe_kernel_features() {
     return f;
 }
 
+bool has_traces(const Instance& inst, uint32_t ifindex) {
+    for (Hook h : {Hook::Xdp, Hook::TcIngress, Hook::TcEgress})
+        if (access(inst.link_path(ifindex, h).c_str(), F_OK) == 0) return true;
+    for (bool egress : {false, true})
+        if (inst.is_ours(clsact_slot_prog(ifindex, egress))) return true;
+    return false;
+}
+
 Attachment attach(Instance& inst, const AttachRequest& req) {
     const uint32_t ifindex = resolve_ifindex(req.ifname);
     if (auto a = inst.attachment(ifindex); a && a->any())
         throw Error(req.ifname + " is already attached to this dscpwatch instance",
                     "detach it first: dscpwatch detach " + req.ifname);
+    // An attach killed before it recorded its work leaves our links or filters
+    // behind, unrecorded: clear them, or the hooks would look taken by us.
+    if (has_traces(inst, ifindex)) {
+        detach(inst, ifindex);
+        spdlog::warn("{}: removed what an interrupted attach left behind", req.ifname);
+    }
     if (!req.xdp && !req.tc_ingress && !req.tc_egress) throw Error("nothing to attach");
     Attachment a;
     a.ifindex = ifindex;

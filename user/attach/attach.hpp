@@ -47,6 +47,11 @@ Attachment attach(Instance& inst, const AttachRequest& req);
 // we created it and it is empty again. Returns what was removed, in words.
 std::vector<std::string> detach(Instance& inst, uint32_t ifindex);
 
+// Whether anything of this instance is on the interface: a pinned link or our
+// clsact filter, recorded in the registry or not (a killed attach leaves them
+// unrecorded).
+bool has_traces(const Instance& inst, uint32_t ifindex);
+
 // What holds the interface's XDP hook, in words ("prog 42 'xdp_fw' (native)"), or "".
 std::string describe_xdp(uint32_t ifindex);
 

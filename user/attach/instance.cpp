@@ -23,7 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr uint32_t kLayout = 1;
+constexpr uint32_t kLayout = 2;
 
 // Registry value: userspace-only state kept in bpffs beside the maps.
 struct RegistryValue {
@@ -43,12 +43,14 @@ struct MetaValue {
     uint32_t flow_capacity;
     uint32_t layout;
     uint64_t created_unix;
+    uint32_t hs_capacity;
+    uint32_t pad;
 };
-static_assert(sizeof(MetaValue) == 24);
+static_assert(sizeof(MetaValue) == 32);
 
 // The maps userspace reads and writes, in MapFds order.
-constexpr const char* kMapNames[] = {"dw_if_stats", "dw_remarks",   "dw_counters",  "dw_flows", "dw_config",
-                                     "dw_active",   "dw_exempt_v4", "dw_exempt_v6", "dw_clock"};
+constexpr const char* kMapNames[] = {"dw_if_stats",  "dw_remarks",   "dw_counters", "dw_flows", "dw_config", "dw_active",
+                                     "dw_exempt_v4", "dw_exempt_v6", "dw_clock",    "dw_hs",    "dw_events"};
 constexpr const char* kProgNames[] = {"dw_xdp", "dw_tc_ingress", "dw_tc_egress"};
 
 int hook_index(Hook h) { return static_cast<int>(h); }
@@ -148,7 +150,7 @@ void ensure_bpffs(const std::string& root) {
 
 bool Instance::exists(const std::string& root) { return fs::exists(fs::path(root) / "meta"); }
 
-std::unique_ptr<Instance> Instance::create(const std::string& root, uint32_t flow_capacity) {
+std::unique_ptr<Instance> Instance::create(const std::string& root, uint32_t flow_capacity, uint32_t hs_capacity) {
     ensure_bpffs(root);
     if (exists(root)) throw Error("an instance already exists at " + root);
     if (flow_capacity == 0 || flow_capacity > DW_FLOWS_MAX)
@@ -165,6 +167,11 @@ std::unique_ptr<Instance> Instance::create(const std::string& root, uint32_t flo
         if (!skel) throw_errno("opening the BPF object", errno);
         if (int err = bpf_map__set_max_entries(skel->maps.dw_flows, flow_capacity))
             throw_errno("sizing the flow table", err);
+        if (hs_capacity == 0 || hs_capacity > DW_FLOWS_MAX)
+            throw Error("handshake table size " + std::to_string(hs_capacity) + " is out of range",
+                        "choose 1 to " + std::to_string(DW_FLOWS_MAX));
+        if (int err = bpf_map__set_max_entries(skel->maps.dw_hs, hs_capacity))
+            throw_errno("sizing the handshake table", err);
         if (int err = dscpwatch::load(skel))
             throw_errno("loading the BPF object into the kernel", err,
                         "check `dmesg`, and that the kernel has BPF, BTF and the JIT enabled");
@@ -183,9 +190,12 @@ std::unique_ptr<Instance> Instance::create(const std::string& root, uint32_t flo
         if (!reg) throw_errno("creating the interface registry", errno);
         if (bpf_obj_pin(reg.get(), (tmp + "/ifaces").c_str()) != 0) throw_errno("pinning the registry", errno);
 
+        Fd tls(create_tls_info_map(hs_capacity));
+        if (bpf_obj_pin(tls.get(), (tmp + "/maps/dw_tlsinfo").c_str()) != 0) throw_errno("pinning the TLS details", errno);
+
         Fd meta(bpf_map_create(BPF_MAP_TYPE_ARRAY, "dw_meta", sizeof(uint32_t), sizeof(MetaValue), 1, &mo));
         if (!meta) throw_errno("creating the instance record", errno);
-        MetaValue mv{current_netns_ino(), flow_capacity, kLayout, static_cast<uint64_t>(time(nullptr))};
+        MetaValue mv{current_netns_ino(), flow_capacity, kLayout, static_cast<uint64_t>(time(nullptr)), hs_capacity, 0};
         uint32_t zero = 0;
         if (bpf_map_update_elem(meta.get(), &zero, &mv, BPF_ANY) != 0) throw_errno("writing the instance record", errno);
         if (bpf_obj_pin(meta.get(), (tmp + "/meta").c_str()) != 0) throw_errno("pinning the instance record", errno);
@@ -223,14 +233,16 @@ std::unique_ptr<Instance> Instance::open(const std::string& root) {
     if (mv.layout != kLayout)
         throw Error("the instance at " + root + " was made by another dscpwatch version",
                     "run `dscpwatch detach --all` and attach again");
-    in->meta_ = {mv.netns_ino, mv.flow_capacity, mv.layout, mv.created_unix};
+    in->meta_ = {mv.netns_ino, mv.flow_capacity, mv.layout, mv.created_unix, mv.hs_capacity};
     if (mv.netns_ino != current_netns_ino())
         throw Error("the instance at " + root + " serves another network namespace",
                     "run in that namespace (--netns NAME), or use another --pin-root");
 
     for (const char* name : kMapNames) in->map_fds_.push_back(obj_get(root + "/maps/" + name));
+    in->map_fds_.push_back(obj_get(root + "/maps/dw_tlsinfo"));
     check_value_size(in->map_fds_[3].get(), sizeof(dw_flow), "dw_flows");
     check_value_size(in->map_fds_[4].get(), sizeof(dw_config), "dw_config");
+    check_value_size(in->map_fds_[9].get(), sizeof(dw_hs), "dw_hs");
     for (int i = 0; i < 3; i++) {
         in->progs_[i] = obj_get(root + "/progs/" + kProgNames[i]);
         in->prog_ids_[i] = id_of(in->progs_[i].get());
@@ -238,8 +250,9 @@ std::unique_ptr<Instance> Instance::open(const std::string& root) {
     in->ifaces_ = obj_get(root + "/ifaces");
     check_value_size(in->ifaces_.get(), sizeof(RegistryValue), "ifaces");
     const auto& f = in->map_fds_;
-    in->maps_ = std::make_unique<MapSet>(MapFds{f[0].get(), f[1].get(), f[2].get(), f[3].get(), f[4].get(),
-                                                f[5].get(), f[6].get(), f[7].get(), f[8].get()});
+    in->maps_ = std::make_unique<MapSet>(MapFds{f[0].get(), f[1].get(), f[2].get(), f[3].get(), f[4].get(), f[5].get(),
+                                                f[6].get(), f[7].get(), f[8].get(), f[9].get(), f[10].get(),
+                                                f[11].get()});
     return in;
 }
 

@@ -48,6 +48,7 @@ struct InstanceMeta {
     uint32_t flow_capacity = 0;
     uint32_t layout = 0;         // pin layout version
     uint64_t created_unix = 0;
+    uint32_t hs_capacity = 0;
 };
 
 class Instance {
@@ -57,7 +58,8 @@ public:
     // Opens the pinned instance; throws dw::Error (with the fix) when there is none.
     static std::unique_ptr<Instance> open(const std::string& root);
     // Loads the classifier and pins it under ROOT, atomically.
-    static std::unique_ptr<Instance> create(const std::string& root, uint32_t flow_capacity);
+    static std::unique_ptr<Instance> create(const std::string& root, uint32_t flow_capacity,
+                                            uint32_t hs_capacity = DW_HS_DEFAULT);
     // Removes ROOT and everything pinned under it (links included, which detaches them).
     static void remove(const std::string& root);
 

@@ -49,10 +49,15 @@ std::unique_ptr<Classifier> Classifier::load(const LoadOptions& opts) {
     c->skel_->rodata->use_clock_map = opts.replay_clock ? 1 : 0;
     if (int err = bpf_map__set_max_entries(c->skel_->maps.dw_flows, opts.flow_capacity))
         throw_errno("sizing the flow table", err);
+    if (opts.hs_capacity == 0 || opts.hs_capacity > DW_FLOWS_MAX)
+        throw Error("handshake table size " + std::to_string(opts.hs_capacity) + " is out of range");
+    if (int err = bpf_map__set_max_entries(c->skel_->maps.dw_hs, opts.hs_capacity))
+        throw_errno("sizing the handshake table", err);
     if (int err = dscpwatch::load(c->skel_))
         throw_errno("loading the BPF object into the kernel", err,
                     "check `dmesg` and that the kernel has BPF, BTF and the JIT enabled");
     const auto& m = c->skel_->maps;
+    c->tlsinfo_ = Fd(create_tls_info_map(opts.hs_capacity));
     c->maps_ = std::make_unique<MapSet>(MapFds{
         .if_stats = bpf_map__fd(m.dw_if_stats),
         .remarks = bpf_map__fd(m.dw_remarks),
@@ -63,6 +68,9 @@ std::unique_ptr<Classifier> Classifier::load(const LoadOptions& opts) {
         .exempt_v4 = bpf_map__fd(m.dw_exempt_v4),
         .exempt_v6 = bpf_map__fd(m.dw_exempt_v6),
         .clock = bpf_map__fd(m.dw_clock),
+        .hs = bpf_map__fd(m.dw_hs),
+        .events = bpf_map__fd(m.dw_events),
+        .tlsinfo = c->tlsinfo_.get(),
     });
     return c;
 }

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bpf/fd.hpp"
 #include "bpf/maps.hpp"
 #include "dscpwatch/abi.h"
 
@@ -22,6 +23,7 @@ uint8_t hook_dir(Hook h);
 
 struct LoadOptions {
     uint32_t flow_capacity = DW_FLOWS_DEFAULT;  // flow table size (LRU)
+    uint32_t hs_capacity = DW_HS_DEFAULT;       // handshake table size (LRU)
     bool replay_clock = false;                  // take time from dw_clock (replay, tests)
 };
 
@@ -52,6 +54,7 @@ public:
 private:
     Classifier() = default;
     dscpwatch* skel_ = nullptr;
+    Fd tlsinfo_;
     std::unique_ptr<MapSet> maps_;
 };
 

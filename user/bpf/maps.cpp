@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -112,42 +113,102 @@ Counters MapSet::counters() const {
     return out;
 }
 
-std::vector<FlowEntry> MapSet::flows() const {
-    std::vector<FlowEntry> out;
+namespace {
+
+// Every entry of a hash map keyed by dw_flow_key, with batch lookups where the
+// kernel has them and a key-by-key walk where it does not.
+template <typename Entry, typename Value>
+std::vector<Entry> dump_by_flow_key(int fd, Value Entry::*value, const char* what) {
+    std::vector<Entry> out;
     const uint32_t batch = 4096;
     std::vector<dw_flow_key> keys(batch);
-    std::vector<dw_flow> vals(batch);
+    std::vector<Value> vals(batch);
     dw_flow_key in{}, outk{};
     bool first = true;
     LIBBPF_OPTS(bpf_map_batch_opts, opts);
     for (;;) {
         uint32_t count = batch;
-        int err = bpf_map_lookup_batch(fds_.flows, first ? nullptr : &in, &outk, keys.data(), vals.data(),
-                                       &count, &opts);
+        int err = bpf_map_lookup_batch(fd, first ? nullptr : &in, &outk, keys.data(), vals.data(), &count, &opts);
         int e = err ? errno : 0;
-        for (uint32_t i = 0; i < count; i++) out.push_back({keys[i], vals[i]});
+        for (uint32_t i = 0; i < count; i++) {
+            Entry en{};
+            en.key = keys[i];
+            en.*value = vals[i];
+            out.push_back(en);
+        }
         if (err && e == ENOENT) break;  // end of the table
         if (err && (e == EINVAL || e == ENOTSUP || e == EOPNOTSUPP) && first && count == 0) {
-            // No batch ops: walk key by key.
             out.clear();
-            for_each_key<dw_flow_key>(fds_.flows, [&](const dw_flow_key& k) {
-                FlowEntry fe{k, {}};
-                if (bpf_map_lookup_elem(fds_.flows, &k, &fe.flow) == 0) out.push_back(fe);
+            for_each_key<dw_flow_key>(fd, [&](const dw_flow_key& k) {
+                Entry en{};
+                en.key = k;
+                if (bpf_map_lookup_elem(fd, &k, &(en.*value)) == 0) out.push_back(en);
             });
             break;
         }
-        if (err) throw_errno("reading the flow table", e);
+        if (err) throw_errno(std::string("reading the ") + what, e);
         in = outk;
         first = false;
     }
     return out;
 }
 
-uint32_t MapSet::flow_capacity() const {
+uint32_t max_entries_of(int fd, const char* what) {
     bpf_map_info info{};
     uint32_t len = sizeof(info);
-    if (bpf_obj_get_info_by_fd(fds_.flows, &info, &len) != 0) throw_errno("reading the flow table info", errno);
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0) throw_errno(std::string("reading the ") + what + " info", errno);
     return info.max_entries;
+}
+
+}  // namespace
+
+std::vector<FlowEntry> MapSet::flows() const {
+    return dump_by_flow_key<FlowEntry>(fds_.flows, &FlowEntry::flow, "flow table");
+}
+
+uint32_t MapSet::flow_capacity() const { return max_entries_of(fds_.flows, "flow table"); }
+
+std::vector<HandshakeEntry> MapSet::handshakes() const {
+    return dump_by_flow_key<HandshakeEntry>(fds_.hs, &HandshakeEntry::hs, "handshake table");
+}
+
+uint32_t MapSet::handshake_capacity() const { return max_entries_of(fds_.hs, "handshake table"); }
+
+std::vector<Event> MapSet::drain_events() const {
+    std::vector<Event> out;
+    auto cb = [](void* ctx, void* data, size_t size) -> int {
+        auto* v = static_cast<std::vector<Event>*>(ctx);
+        if (size < sizeof(dw_event)) return 0;
+        Event e;
+        std::memcpy(&e.hdr, data, sizeof(dw_event));
+        size_t n = std::min<size_t>(e.hdr.snippet_len, size - sizeof(dw_event));
+        const auto* snip = static_cast<const uint8_t*>(data) + sizeof(dw_event);
+        e.snippet.assign(snip, snip + n);
+        v->push_back(std::move(e));
+        return 0;
+    };
+    ring_buffer* rb = ring_buffer__new(fds_.events, cb, &out, nullptr);
+    if (!rb) throw_errno("opening the event ring buffer", errno);
+    int n = ring_buffer__consume(rb);
+    ring_buffer__free(rb);
+    if (n < 0) throw_errno("reading the event ring buffer", n);
+    return out;
+}
+
+int create_tls_info_map(uint32_t entries) {
+    LIBBPF_OPTS(bpf_map_create_opts, mo);
+    int fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "dw_tlsinfo", sizeof(dw_flow_key), sizeof(TlsInfo), entries, &mo);
+    if (fd < 0) throw_errno("creating the TLS details map", errno);
+    return fd;
+}
+
+void MapSet::put_tls_info(const dw_flow_key& key, const TlsInfo& info) {
+    if (fds_.tlsinfo < 0) return;
+    if (bpf_map_update_elem(fds_.tlsinfo, &key, &info, BPF_ANY) != 0) throw_errno("storing TLS details", errno);
+}
+
+bool MapSet::tls_info(const dw_flow_key& key, TlsInfo& out) const {
+    return fds_.tlsinfo >= 0 && bpf_map_lookup_elem(fds_.tlsinfo, &key, &out) == 0;
 }
 
 uint64_t MapSet::generation() const {
@@ -273,6 +334,8 @@ void MapSet::reset_counters() {
 
 void MapSet::reset_flows() {
     delete_all<dw_flow_key>(fds_.flows);
+    delete_all<dw_flow_key>(fds_.hs);
+    if (fds_.tlsinfo >= 0) delete_all<dw_flow_key>(fds_.tlsinfo);
     // Evictions are derived as created - live, so the creation count restarts too.
     std::vector<uint64_t> zeros(ncpus(), 0);
     for (uint32_t i : {DW_CNT_FLOW_NEW, DW_CNT_FLOW_INSERT_FAIL})

@@ -36,6 +36,31 @@ struct FlowEntry {
 
 using Counters = std::array<uint64_t, DW_CNT_MAX>;
 
+struct HandshakeEntry {
+    dw_flow_key key{};
+    dw_hs hs{};
+};
+
+// What userspace learnt from a flow's hello snippets (userspace-only map,
+// filled by whoever drains the event ring).
+struct TlsInfo {
+    char sni[64];
+    char alpn[16];
+    uint16_t client_max_version;  // highest version the client offered
+    uint16_t server_version;      // version the server chose
+    uint16_t cipher;              // cipher suite the server chose
+    uint8_t hrr;                  // the server sent a HelloRetryRequest
+    uint8_t have;                 // bit 0: ClientHello seen, bit 1: ServerHello seen
+    uint64_t updated_ns;
+};
+static_assert(sizeof(TlsInfo) == 96);
+
+// One event from the ring buffer; snippet is empty unless it is DW_EV_HELLO.
+struct Event {
+    dw_event hdr{};
+    std::vector<uint8_t> snippet;
+};
+
 // File descriptors of every map (not owned).
 struct MapFds {
     int if_stats = -1;
@@ -47,7 +72,13 @@ struct MapFds {
     int exempt_v4 = -1;
     int exempt_v6 = -1;
     int clock = -1;
+    int hs = -1;       // handshake records
+    int events = -1;   // ring buffer
+    int tlsinfo = -1;  // userspace-only: TlsInfo per flow key
 };
+
+// Creates the userspace-only TlsInfo map (LRU, keyed like the flow table). Returns its fd.
+int create_tls_info_map(uint32_t entries);
 
 class MapSet {
 public:
@@ -65,6 +96,15 @@ public:
     // Every flow record, with batch lookups where the kernel has them.
     std::vector<FlowEntry> flows() const;
     uint32_t flow_capacity() const;
+    // Every handshake record (batch lookups where possible).
+    std::vector<HandshakeEntry> handshakes() const;
+    uint32_t handshake_capacity() const;
+
+    // ---- events and what they taught us ----
+    // Takes every event waiting in the ring buffer, without blocking.
+    std::vector<Event> drain_events() const;
+    void put_tls_info(const dw_flow_key& key, const TlsInfo& info);
+    bool tls_info(const dw_flow_key& key, TlsInfo& out) const;
 
     // ---- remark policy ----
     // Publishes cfg as the next generation: the idle config slot and its
@@ -79,7 +119,7 @@ public:
 
     // ---- reset ----
     void reset_counters();  // interface, remark and global counters
-    void reset_flows();
+    void reset_flows();  // flows, handshakes and TLS info
 
 private:
     uint64_t* active_ptr() const;

@@ -18,6 +18,7 @@ struct AttachArgs {
     std::string xdp_mode = "auto";
     std::string tc_mode = "auto";
     uint32_t flows = DW_FLOWS_DEFAULT;
+    uint32_t handshakes = DW_HS_DEFAULT;
     bool force = false;
 };
 
@@ -61,7 +62,7 @@ void run_attach(const AttachArgs& args) {
             spdlog::warn("the instance at {} keeps its flow table of {} flows (--flows applies when it is created)",
                          root, inst->meta().flow_capacity);
     } else {
-        inst = Instance::create(root, args.flows);
+        inst = Instance::create(root, args.flows, args.handshakes);
         created = true;
     }
     std::vector<uint32_t> done;
@@ -101,6 +102,9 @@ void add_attach(CLI::App& app) {
     cmd->add_option("--flows", args->flows, "flow table size, when the instance is created")
         ->check(CLI::Range(1u, DW_FLOWS_MAX))
         ->capture_default_str();
+    cmd->add_option("--handshakes", args->handshakes, "handshake table size (TCP connections followed at once)")
+        ->check(CLI::Range(1u, DW_FLOWS_MAX))
+        ->capture_default_str();
     cmd->add_flag("--force", args->force, "replace an XDP program or tc filter that is not ours");
     cmd->footer("Example: dscpwatch attach eth1 eth2 --flows 1048576");
     cmd->callback([args] { run_attach(*args); });
@@ -128,7 +132,9 @@ void add_detach(CLI::App& app) {
         std::vector<uint32_t> targets;
         for (const auto& name : *ifaces) {
             uint32_t idx = resolve_ifindex(name);
-            if (!inst->attachment(idx)) throw Error(name + " is not attached to this instance", "see `dscpwatch status`");
+            // Not recorded but with our links or filters on it: an attach was killed midway; detach clears it.
+            if (!inst->attachment(idx) && !has_traces(*inst, idx))
+                throw Error(name + " is not attached to this instance", "see `dscpwatch status`");
             targets.push_back(idx);
         }
         if (*all)

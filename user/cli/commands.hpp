@@ -32,5 +32,6 @@ void add_remark(CLI::App& app);
 void add_stats(CLI::App& app);
 void add_flows(CLI::App& app);
 void add_reset(CLI::App& app);
+void add_diagnose(CLI::App& app);
 
 }  // namespace dw::cli

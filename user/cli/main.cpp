@@ -1,6 +1,7 @@
 // dscpwatch: count, explain and fix DSCP marking on a proxy or gateway.
 #include <fcntl.h>
 #include <sched.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -78,9 +79,12 @@ int main(int argc, char** argv) {
     dw::cli::add_stats(app);
     dw::cli::add_flows(app);
     dw::cli::add_reset(app);
+    dw::cli::add_diagnose(app);
     dw::cli::add_selfcheck(app);
 
     libbpf_set_print(libbpf_log);
+    // Warnings go to stderr: stdout carries the results (tables, JSON).
+    spdlog::set_default_logger(spdlog::stderr_color_mt("dscpwatch"));
     spdlog::set_pattern("dscpwatch: %l: %v");
     try {
         app.parse(argc, argv);

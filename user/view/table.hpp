@@ -6,15 +6,21 @@
 
 namespace dw {
 
+enum class Align { Left, Right };
+
 class Table {
 public:
-    explicit Table(std::vector<std::string> header) : header_(std::move(header)) {}
+    // By default the first column is left-aligned (a label) and the rest are
+    // right-aligned (numbers); `align` overrides that per column.
+    explicit Table(std::vector<std::string> header, std::vector<Align> align = {})
+        : header_(std::move(header)), align_(std::move(align)) {}
     void row(std::vector<std::string> cells) { rows_.push_back(std::move(cells)); }
     bool empty() const { return rows_.empty(); }
     std::string str() const;
 
 private:
     std::vector<std::string> header_;
+    std::vector<Align> align_;
     std::vector<std::vector<std::string>> rows_;
 };
 
