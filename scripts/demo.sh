@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The main job: installs the packages, builds, and runs the self-check, which
-# loads the classifier into this kernel, runs frames through it and prints the
-# per-DSCP table. Touches no interface.
+# The main job: installs the packages, builds, and runs the incident lab demo
+# (lab/demo.sh): handshakes failing through an EF policer, `dscpwatch diagnose`
+# naming the cause, `dscpwatch remark zero` fixing it live. It touches only
+# network namespaces it creates. `dscpwatch selfcheck` is the quick check that
+# needs no namespaces.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 if [ "$(id -u)" -ne 0 ]; then
@@ -10,4 +12,4 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 "$here/scripts/install-deps.sh" >/dev/null
 "$here/scripts/build.sh" >/dev/null
-"${DW_BUILD_DIR:-$here/build}/user/dscpwatch" selfcheck
+DW="${DW_BUILD_DIR:-$here/build}/user/dscpwatch" exec "$here/lab/demo.sh"

@@ -198,6 +198,16 @@ const ColumnSpec kColumns[] = {
      }},
     {FlowColumn::Iface, "iface", "iface", Align::Left,
      [](const FlowRow& r, const FlowRenderOptions&) { return ifname_of(r.flow().last_ifindex); }},
+    {FlowColumn::Stage, "stage", "handshake", Align::Left,
+     [](const FlowRow& r, const FlowRenderOptions& o) {
+         const FlowVerdict* v = o.handshake ? o.handshake(r.key()) : nullptr;
+         return v ? v->verdict_text() : std::string("-");
+     }},
+    {FlowColumn::History, "history", "history", Align::Left,
+     [](const FlowRow& r, const FlowRenderOptions& o) {
+         const FlowVerdict* v = o.handshake ? o.handshake(r.key()) : nullptr;
+         return v && !v->history.empty() ? v->history : std::string("-");
+     }},
 };
 
 const ColumnSpec& spec_of(FlowColumn c) {
@@ -241,7 +251,7 @@ const std::vector<FlowColumn>& default_flow_columns() {
     static const std::vector<FlowColumn> cols{
         FlowColumn::Proto,    FlowColumn::Client,  FlowColumn::Server,  FlowColumn::PktsC2S, FlowColumn::BytesC2S,
         FlowColumn::PktsS2C,  FlowColumn::BytesS2C, FlowColumn::DscpC2S, FlowColumn::DscpS2C, FlowColumn::Changes,
-        FlowColumn::Age,      FlowColumn::Idle,    FlowColumn::Orient,
+        FlowColumn::Age,      FlowColumn::Idle,    FlowColumn::Orient,  FlowColumn::Stage,   FlowColumn::History,
     };
     return cols;
 }
@@ -334,6 +344,13 @@ nlohmann::json flow_json(const FlowRow& r, const FlowRenderOptions& o) {
                      {"first_ifindex", f.first_ifindex},
                      {"last_ifindex", f.last_ifindex}};
     if ((k.proto == 1 || k.proto == 58)) j["icmp_id"] = k.port_a;
+    if (const FlowVerdict* v = o.handshake ? o.handshake(k) : nullptr) {
+        j["handshake"] = {{"verdict", v->verdict_text()},
+                          {"outcome", std::string(to_string(v->outcome))},
+                          {"stage", std::string(stage_key(v->stage))},
+                          {"history", v->history},
+                          {"sni", v->sni}};
+    }
     if (o.now_ns) {
         j["age_ns"] = o.now_ns > f.first_ns ? o.now_ns - f.first_ns : 0;
         j["idle_ns"] = o.now_ns > f.last_ns ? o.now_ns - f.last_ns : 0;

@@ -14,6 +14,9 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <functional>
+
+#include "diag/verdict.hpp"
 
 #include "bpf/maps.hpp"
 #include "core/remark_config.hpp"
@@ -107,6 +110,8 @@ enum class FlowColumn {
     Idle,      // since last seen
     Orient,    // how the client was decided: "syn" or "port"
     Iface,     // interface of the last packet
+    Stage,     // TCP/TLS handshake verdict ("completed", "stalled at ServerHello flight")
+    History,   // handshake history, one letter per event
 };
 
 std::string_view to_string(FlowColumn c);  // the name --columns uses
@@ -120,6 +125,8 @@ struct FlowRenderOptions {
     uint64_t now_ns = 0;  // CLOCK_MONOTONIC (the classifier's clock); 0: no ages
     std::vector<FlowColumn> columns = default_flow_columns();
     std::optional<uint32_t> capacity;  // flow table size, for the summary line
+    // The handshake verdict of a flow, when its handshake was followed.
+    std::function<const FlowVerdict*(const dw_flow_key&)> handshake;
 };
 
 std::string render_flows_text(const FlowSelection& s, const FlowRenderOptions& o, const FlowQuery& q = {});
