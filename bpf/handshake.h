@@ -159,8 +159,14 @@ DW_INLINE void dw_event_hello(const struct dw_ctx *c, const struct dw_flow_key *
 	ev->client = hs->client;
 	ev->dir = c->dir;
 	ev->seg_len = p->l3_len;
-	if (n == 0 || n > DW_SNIPPET_MAX || dw_load(c, off, (void *)(ev + 1), n))
+	DW_BARRIER_VAR(n);
+	if (n == 0 || n > DW_SNIPPET_MAX) {
 		n = 0;
+	} else {
+		DW_BARRIER_VAR(n);
+		if (dw_load(c, off, (void *)(ev + 1), n))
+			n = 0;
+	}
 	ev->snippet_len = n;
 	bpf_ringbuf_submit(ev, 0);
 	dw_count(DW_CNT_EVENTS);
@@ -188,10 +194,22 @@ DW_INLINE struct dw_hs *dw_hs_create(const struct dw_pkt *p, const struct dw_flo
 	return bpf_map_lookup_elem(&dw_hs, k);
 }
 
+/*
+ * A few decisions run as global functions: the verifier checks each once with
+ * unknown arguments, instead of once for every path that leads to it. That
+ * keeps the whole program's verification time in check.
+ */
+
 /* The stage a relative sequence number of this side belongs to. */
-DW_INLINE __u8 dw_stage_at(const struct dw_hs *hs, const struct dw_hs_side *sd, int side, __u32 rel)
+__noinline int dw_stage_at_g(const struct dw_hs *hs, int side, __u32 rel)
 {
-	__u8 found = sd->stage;
+	const struct dw_hs_side *sd;
+	__u8 found;
+
+	if (!hs)
+		return 0;
+	sd = &hs->side[side & 1];
+	found = sd->stage;
 
 	for (int st = DW_ST_SYN; st < DW_ST_MAX; st++) {
 		int mine = st == DW_ST_ESTABLISHED ||
@@ -204,6 +222,12 @@ DW_INLINE __u8 dw_stage_at(const struct dw_hs *hs, const struct dw_hs_side *sd, 
 			found = st;
 	}
 	return found;
+}
+
+DW_INLINE __u8 dw_stage_at(const struct dw_hs *hs, const struct dw_hs_side *sd, int side, __u32 rel)
+{
+	(void)sd;
+	return dw_stage_at_g(hs, side, rel) & 0x0f;
 }
 
 DW_INLINE void dw_seg_remember(struct dw_hs_side *sd, __u32 end, __u16 len, __u8 dscp, __u8 stage)
@@ -221,49 +245,61 @@ DW_INLINE void dw_seg_remember(struct dw_hs_side *sd, __u32 end, __u16 len, __u8
 	sd->seg_head = slot + 1 < DW_HS_SEGS ? slot + 1 : 0;
 }
 
-/* The peer ACKed up to rel (relative to this side's ISN). */
+/* Marks the side's remembered segments whose end lies in (left, right] as
+ * arrived. A bpf_loop callback: the verifier checks the body once instead of
+ * once per iteration and per path. */
+struct dw_mark_ctx {
+	struct dw_hs *hs;
+	struct dw_hs_side *sd;
+	__u32 left;
+	__u32 right;
+};
+
+static long dw_mark_cb(__u64 index, void *data)
+{
+	struct dw_mark_ctx *m = data;
+	__u32 i = index;
+	struct dw_hs_seg *g;
+	struct dw_hs_stage *s;
+
+	DW_BARRIER_VAR(i);
+	if (i >= DW_HS_SEGS)
+		return 1;
+	DW_BARRIER_VAR(i);
+	g = &m->sd->segs[i];
+	if (!g->end || (g->stage & DW_HS_SEG_ACKED) || !dw_seq_lt(m->left, g->end) || dw_seq_lt(m->right, g->end))
+		return 0;
+	g->stage |= DW_HS_SEG_ACKED;
+	s = dw_stage_of(m->hs, g->stage & 0x0f);
+	if (!s)
+		return 0;
+	if (g->len > s->max_acked_len)
+		s->max_acked_len = g->len;
+	s->acked_dscp_mask |= dw_bit(g->dscp);
+	return 0;
+}
+
+DW_INLINE void dw_seg_mark(struct dw_hs *hs, struct dw_hs_side *sd, __u32 left, __u32 right)
+{
+	struct dw_mark_ctx m = { .hs = hs, .sd = sd, .left = left, .right = right };
+
+	bpf_loop(DW_HS_SEGS, dw_mark_cb, &m, 0);
+}
+
+/* The peer ACKed everything up to rel (relative to this side's ISN). */
 DW_INLINE void dw_seg_acked(struct dw_hs *hs, struct dw_hs_side *sd, __u32 rel)
 {
-	for (int i = 0; i < DW_HS_SEGS; i++) {
-		struct dw_hs_seg *g = &sd->segs[i];
-		struct dw_hs_stage *s;
-
-		if (!g->end || (g->stage & DW_HS_SEG_ACKED) || dw_seq_lt(rel, g->end))
-			continue;
-		g->stage |= DW_HS_SEG_ACKED;
-		s = dw_stage_of(hs, g->stage & 0x0f);
-		if (!s)
-			continue;
-		if (g->len > s->max_acked_len)
-			s->max_acked_len = g->len;
-		s->acked_dscp_mask |= dw_bit(g->dscp);
-	}
+	dw_seg_mark(hs, sd, rel - 0x7fffffff, rel);
 }
 
 /* Segments of the peer inside a SACK block arrived: count them as ACKed. */
 DW_INLINE void dw_sack_block(const struct dw_ctx *c, struct dw_hs *hs, struct dw_hs_side *peer, __u32 off)
 {
 	__u32 edge[2] = {};
-	__u32 left, right;
 
 	if (dw_load(c, off, edge, 8))
 		return;
-	left = bpf_ntohl(edge[0]) - peer->isn;
-	right = bpf_ntohl(edge[1]) - peer->isn;
-	for (int i = 0; i < DW_HS_SEGS; i++) {
-		struct dw_hs_seg *g = &peer->segs[i];
-		struct dw_hs_stage *s;
-
-		if (!g->end || (g->stage & DW_HS_SEG_ACKED) || !dw_seq_lt(left, g->end) || dw_seq_lt(right, g->end))
-			continue;
-		g->stage |= DW_HS_SEG_ACKED;
-		s = dw_stage_of(hs, g->stage & 0x0f);
-		if (!s)
-			continue;
-		if (g->len > s->max_acked_len)
-			s->max_acked_len = g->len;
-		s->acked_dscp_mask |= dw_bit(g->dscp);
-	}
+	dw_seg_mark(hs, peer, bpf_ntohl(edge[0]) - peer->isn, bpf_ntohl(edge[1]) - peer->isn);
 }
 
 /* Walks the TCP options of a peer's ACK; SACK blocks mark the segments that
@@ -390,9 +426,10 @@ DW_INLINE void dw_peek_record(const struct dw_ctx *c, __u32 off, __u32 plen, str
 }
 
 /* The stage of a side's new flight, from the record at its start. */
-DW_INLINE __u8 dw_flight_stage(const struct dw_hs_side *sd, int side, const struct dw_rec *r)
+__noinline int dw_flight_stage_g(int cur, int side, const struct dw_rec *r)
 {
-	__u8 cur = sd->stage;
+	if (!r)
+		return cur;
 
 	if (!r->valid)
 		return cur >= DW_ST_CLIENT_HELLO ? cur : DW_ST_ESTABLISHED; /* mid-record, or not TLS */
@@ -415,13 +452,21 @@ DW_INLINE __u8 dw_flight_stage(const struct dw_hs_side *sd, int side, const stru
 	return DW_ST_ESTABLISHED;          /* TLS 1.3 tickets and application data */
 }
 
-/* History letters for the record at a segment start. */
-DW_INLINE void dw_note_record(struct dw_hs *hs, struct dw_hs_side *sd, int side, const struct dw_rec *r)
+DW_INLINE __u8 dw_flight_stage(const struct dw_hs_side *sd, int side, const struct dw_rec *r)
 {
+	return dw_flight_stage_g(sd->stage, side, r) & 0x0f;
+}
+
+/* History letters and TLS facts for the record at a segment start. */
+__noinline int dw_note_record_g(struct dw_hs *hs, int side, const struct dw_rec *r)
+{
+	struct dw_hs_side *sd;
 	char l = 0;
 
-	if (!r->valid)
-		return;
+	if (!hs || !r || !r->valid)
+		return 0;
+	side &= 1;
+	sd = &hs->side[side];
 	sd->tls |= DW_TLSF_RECORD;
 	if (r->type == DW_REC_HANDSHAKE && !(sd->tls & DW_TLSF_CCS)) {
 		if (r->msg < 32)
@@ -459,6 +504,13 @@ DW_INLINE void dw_note_record(struct dw_hs *hs, struct dw_hs_side *sd, int side,
 	}
 	if (l)
 		dw_hist_side(hs, side, l);
+	return 0;
+}
+
+DW_INLINE void dw_note_record(struct dw_hs *hs, struct dw_hs_side *sd, int side, const struct dw_rec *r)
+{
+	(void)sd;
+	dw_note_record_g(hs, side, r);
 }
 
 DW_INLINE void dw_stage_add(struct dw_hs *hs, __u8 st, const struct dw_pkt *p, __u8 dscp, __u32 now_us,
@@ -575,8 +627,7 @@ DW_INLINE void dw_hs_ack(const struct dw_ctx *c, struct dw_hs *hs, const struct 
 	if (dw_seq_lt(peer->acked, rel)) {
 		peer->acked = rel;
 		dw_seg_acked(hs, peer, rel);
-		dw_sack_scan(c, hs, peer, p);
-		return;
+		return; /* SACK blocks are read on repeated ACKs, where the holes show */
 	}
 	if (rel != peer->acked || (p->tcp_flags & (DW_TCP_SYN_F | DW_TCP_RST)))
 		return;
