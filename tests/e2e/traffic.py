@@ -6,6 +6,7 @@ Every loop is bounded in count and time; every socket has a timeout."""
 import argparse
 import hashlib
 import json
+import signal
 import socket
 import struct
 import sys
@@ -39,13 +40,19 @@ def valid(data):
     return seq if data == payload(seq, size) and len(data) == max(size, 12) else None
 
 
+def tos_list(x):
+    """One TOS value, or several separated by commas (sent in turn)."""
+    return [int(v, 0) for v in x.split(",")]
+
+
 def udp_send(a):
     fam = family_of(a.dst)
     s = socket.socket(fam, socket.SOCK_DGRAM)
-    set_tos(s, fam, a.tos)
     if a.sport:
         s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", a.sport))
     for i in range(a.count):
+        if i == 0 or len(a.tos) > 1:
+            set_tos(s, fam, a.tos[i % len(a.tos)])
         s.sendto(payload(a.first + i, a.size), (a.dst, a.port))
         if a.interval:
             time.sleep(a.interval)
@@ -56,7 +63,7 @@ def udp_stream(a):
     """Sends numbered datagrams at a steady rate for a fixed time."""
     fam = family_of(a.dst)
     s = socket.socket(fam, socket.SOCK_DGRAM)
-    set_tos(s, fam, a.tos)
+    set_tos(s, fam, a.tos[0])
     if a.sport:
         s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", a.sport))
     gap = 1.0 / a.pps
@@ -72,7 +79,16 @@ def udp_stream(a):
     print(json.dumps({"sent": n}), flush=True)
 
 
+class Stop(Exception):
+    pass
+
+
 def udp_recv(a):
+    """Receives until --expect datagrams, --idle, --timeout, or SIGTERM/SIGUSR1
+    (a clean stop: the result is printed all the same)."""
+    stop = []
+    for sig in (signal.SIGTERM, signal.SIGUSR1):
+        signal.signal(sig, lambda *_: stop.append(1))
     fam = family_of(a.bind)
     s = socket.socket(fam, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
@@ -87,14 +103,14 @@ def udp_recv(a):
         open(a.ready, "w").close()
     deadline = time.monotonic() + a.timeout
     idle_deadline = None
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not stop:
         if a.expect and len(seen) >= a.expect:
             break
         if idle_deadline and time.monotonic() > idle_deadline:
             break
         try:
             data, anc, _, _ = s.recvmsg(65535, socket.CMSG_SPACE(4))
-        except socket.timeout:
+        except (socket.timeout, InterruptedError):
             continue
         if a.idle:
             idle_deadline = time.monotonic() + a.idle
@@ -174,7 +190,8 @@ def main():
         q.add_argument("--dst", required=True)
         q.add_argument("--port", type=int, required=True)
         q.add_argument("--sport", type=int, default=0)
-        q.add_argument("--tos", type=lambda x: int(x, 0), default=0)
+        q.add_argument("--tos", type=tos_list, default=[0],
+                       help="TOS byte (DSCP << 2 | ECN); udp-send takes a comma-separated list, used in turn")
         q.add_argument("--size", type=int, default=200)
         q.add_argument("--count", type=int, default=10)
         q.add_argument("--first", type=int, default=0)
