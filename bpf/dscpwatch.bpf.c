@@ -27,11 +27,10 @@ __noinline int dw_hs_xdp(struct xdp_md *ctx, const struct dw_pkt *p, const struc
 {
 	struct dw_ctx c = { .xdp = ctx, .ifindex = ctx->ingress_ifindex, .dir = DW_DIR_INGRESS, .is_xdp = 1 };
 
-	if (p && k) {
-		c.dscp = (where >> 8) & 63;
-		dw_hs_track(&c, p, k, where & 1, now);
-	}
-	return 0;
+	if (!p || !k)
+		return DW_HS_NONE;
+	c.dscp = (where >> 8) & 63;
+	return dw_hs_track(&c, p, k, where & 1, now);
 }
 
 __noinline int dw_hs_tc(struct __sk_buff *skb, const struct dw_pkt *p, const struct dw_flow_key *k,
@@ -40,11 +39,10 @@ __noinline int dw_hs_tc(struct __sk_buff *skb, const struct dw_pkt *p, const str
 	struct dw_ctx c = { .skb = skb, .ifindex = skb->ifindex,
 			    .dir = (where & 2) ? DW_DIR_EGRESS : DW_DIR_INGRESS };
 
-	if (p && k) {
-		c.dscp = (where >> 8) & 63;
-		dw_hs_track(&c, p, k, where & 1, now);
-	}
-	return 0;
+	if (!p || !k)
+		return DW_HS_NONE;
+	c.dscp = (where >> 8) & 63;
+	return dw_hs_track(&c, p, k, where & 1, now);
 }
 
 /* Count the frame everywhere it belongs, decide its remark, and follow its
@@ -64,12 +62,16 @@ DW_INLINE void dw_classify(const struct dw_ctx *c, const struct dw_pkt *p, struc
 		int where = from_b | (c->dir == DW_DIR_EGRESS ? 2 : 0) |
 			    ((rw->apply ? rw->to : p->dscp) & 63) << 8;
 
-		dw_flow_account(p, &k, from_b, c->ifindex, c->dir, now);
-		if (p->proto == IPPROTO_TCP) {
-			if (c->is_xdp)
-				dw_hs_xdp(c->xdp, p, &k, where, now);
-			else
-				dw_hs_tc(c->skb, p, &k, where, now);
+		struct dw_flow *f = dw_flow_account(p, &k, from_b, c->ifindex, c->dir, now);
+
+		/* The handshake record matters for SYNs and for flows being followed. */
+		if (p->proto == IPPROTO_TCP &&
+		    (!f || f->hs_state == DW_HS_TRACKING || (p->tcp_flags & DW_TCP_SYN_F))) {
+			int st = c->is_xdp ? dw_hs_xdp(c->xdp, p, &k, where, now)
+					   : dw_hs_tc(c->skb, p, &k, where, now);
+
+			if (f && f->hs_state != st)
+				f->hs_state = st;
 		}
 	}
 }

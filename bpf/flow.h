@@ -136,8 +136,9 @@ DW_INLINE struct dw_flow *dw_flow_get(const struct dw_pkt *p, const struct dw_fl
 	return bpf_map_lookup_elem(&dw_flows, k);
 }
 
-DW_INLINE void dw_flow_account(const struct dw_pkt *p, const struct dw_flow_key *k, int from_b,
-				__u32 ifindex, __u8 dir, __u64 now)
+/* Returns the record (NULL if it could not be made). */
+DW_INLINE struct dw_flow *dw_flow_account(const struct dw_pkt *p, const struct dw_flow_key *k, int from_b,
+					  __u32 ifindex, __u8 dir, __u64 now)
 {
 	struct dw_flow_dir *d;
 	struct dw_flow *f;
@@ -145,7 +146,7 @@ DW_INLINE void dw_flow_account(const struct dw_pkt *p, const struct dw_flow_key 
 
 	f = dw_flow_get(p, k, from_b, ifindex, now);
 	if (!f)
-		return;
+		return NULL;
 	client = dw_syn_client(p, from_b);
 	if (client >= 0 && (f->orient != DW_ORIENT_SYN || f->client != client)) {
 		f->client = client;
@@ -159,8 +160,9 @@ DW_INLINE void dw_flow_account(const struct dw_pkt *p, const struct dw_flow_key 
 	f->last_ns = now;
 	f->last_ifindex = ifindex;
 	if (d->obs_ifindex != ifindex || d->obs_dir != dir)
-		return; /* counted where it was first seen */
+		return f; /* counted where it was first seen */
 	dw_flow_dir_add(d, p->dscp, p->len);
+	return f;
 }
 
 #endif

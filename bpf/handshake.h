@@ -700,8 +700,9 @@ DW_INLINE void dw_hs_data(const struct dw_ctx *c, const struct dw_flow_key *k, s
 	peer->peer_spoke = 1;
 }
 
-/* Track one TCP segment of a flow (key and direction as dw_flow_key() made them). */
-DW_INLINE void dw_hs_track(const struct dw_ctx *c, const struct dw_pkt *p, const struct dw_flow_key *k,
+/* Track one TCP segment of a flow (key and direction as dw_flow_key() made them).
+ * Returns the flow's enum dw_hs_state after this segment. */
+DW_INLINE int dw_hs_track(const struct dw_ctx *c, const struct dw_pkt *p, const struct dw_flow_key *k,
 			   int from_b, __u64 now)
 {
 	struct dw_hs *hs;
@@ -710,20 +711,20 @@ DW_INLINE void dw_hs_track(const struct dw_ctx *c, const struct dw_pkt *p, const
 	int side, syn_only;
 
 	if (p->proto != IPPROTO_TCP || !p->l4_ok)
-		return;
+		return DW_HS_NONE;
 	syn_only = (p->tcp_flags & (DW_TCP_SYN_F | DW_TCP_ACK_F)) == DW_TCP_SYN_F;
 	hs = bpf_map_lookup_elem(&dw_hs, k);
 	if (hs && syn_only && hs->side[DW_HS_CLIENT].isn_valid && p->seq != hs->side[DW_HS_CLIENT].isn)
 		hs = NULL; /* a new connection on the same 5-tuple: start over */
 	if (!hs) {
 		if (!(p->tcp_flags & DW_TCP_SYN_F))
-			return;
+			return DW_HS_NONE;
 		hs = dw_hs_create(p, k, from_b, now);
 		if (!hs)
-			return;
+			return DW_HS_NONE;
 	}
 	if (hs->flags & DW_HSF_DONE)
-		return;
+		return DW_HS_FINISHED;
 	side = (from_b ? DW_SIDE_B : DW_SIDE_A) == hs->client ? DW_HS_CLIENT : DW_HS_SERVER;
 	sd = &hs->side[side & 1];
 	/* Follow each side at one point: the same segment seen again on a second
@@ -732,7 +733,7 @@ DW_INLINE void dw_hs_track(const struct dw_ctx *c, const struct dw_pkt *p, const
 		sd->obs_ifindex = c->ifindex;
 		sd->obs_dir = c->dir;
 	} else if (sd->obs_ifindex != c->ifindex || sd->obs_dir != c->dir) {
-		return;
+		return DW_HS_TRACKING;
 	}
 	hdrs = (__u32)(p->l4_off - p->l3_off) + p->l4_hlen;
 	plen = p->l3_len > hdrs ? p->l3_len - hdrs : 0;
@@ -746,6 +747,7 @@ DW_INLINE void dw_hs_track(const struct dw_ctx *c, const struct dw_pkt *p, const
 	if (hs->side[0].stage == DW_ST_ESTABLISHED && hs->side[1].stage == DW_ST_ESTABLISHED &&
 	    ++hs->after_done >= DW_HS_TAIL)
 		hs->flags |= DW_HSF_DONE;
+	return (hs->flags & DW_HSF_DONE) ? DW_HS_FINISHED : DW_HS_TRACKING;
 }
 
 #endif

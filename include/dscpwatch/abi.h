@@ -167,7 +167,15 @@ struct dw_flow {
 	__u32 last_ifindex;
 	__u8 client; /* enum dw_side */
 	__u8 orient; /* enum dw_orient */
-	__u8 pad[6];
+	__u8 hs_state; /* enum dw_hs_state: whether packets still need the handshake record */
+	__u8 pad[5];
+};
+
+/* dw_flow.hs_state: lets a packet skip the handshake lookup once it is pointless. */
+enum dw_hs_state {
+	DW_HS_NONE = 0,     /* no handshake record (no SYN seen) */
+	DW_HS_TRACKING = 1, /* a handshake is being followed */
+	DW_HS_FINISHED = 2, /* followed to its end; later packets skip it */
 };
 DW_ABI_ASSERT(sizeof(struct dw_flow) == 2 * 136 + 32, "dw_flow layout");
 
