@@ -131,7 +131,7 @@ TEST(ParseMapSpec, Good) {
     EXPECT_EQ(parse_map_spec("63=0")[63], 0);
     EXPECT_EQ(parse_map_spec("0=63")[0], 63);
     EXPECT_EQ(parse_map_spec("46=46"), RemarkConfig::identity_map());
-    EXPECT_EQ(parse_map_spec("46=0,46=10")[46], 10);  // the last entry wins
+    EXPECT_EQ(parse_map_spec("46=0,ef=0")[46], 0);  // the same pair twice is harmless
 }
 
 TEST(ParseMapSpec, Bad) {
@@ -143,6 +143,7 @@ TEST(ParseMapSpec, Bad) {
     expect_error_with_fix([] { parse_map_spec("xx=0"); }, "bad DSCP value 'xx'");
     expect_error_with_fix([] { parse_map_spec("46=0;34=18"); }, "bad DSCP value");
     expect_error_with_fix([] { parse_map_spec("=0"); }, "bad DSCP value");
+    expect_error_with_fix([] { parse_map_spec("46=0,46=10"); }, "two targets");
 }
 
 TEST(RemarkConfig, Target) {

@@ -117,6 +117,7 @@ PortRange parse_port_range(std::string_view text) {
 std::array<uint8_t, 64> parse_map_spec(std::string_view text) {
     const std::string fix = "write FROM=TO pairs separated by commas, with DSCP values 0-63 or names, e.g. 46=0,af41=18";
     auto m = RemarkConfig::identity_map();
+    std::array<bool, 64> given{};
     if (text.empty()) throw Error("empty map spec", fix);
     size_t pos = 0;
     while (pos <= text.size()) {
@@ -129,6 +130,11 @@ std::array<uint8_t, 64> parse_map_spec(std::string_view text) {
         auto to = parse_dscp(item.substr(eq + 1));
         if (!from) throw Error("bad DSCP value '" + std::string(item.substr(0, eq)) + "' (0-63 or a name)", fix);
         if (!to) throw Error("bad DSCP value '" + std::string(item.substr(eq + 1)) + "' (0-63 or a name)", fix);
+        if (given[*from] && m[*from] != *to)
+            throw Error("map spec gives DSCP " + std::to_string(*from) + " two targets (" + std::to_string(m[*from]) +
+                            " and " + std::to_string(*to) + ")",
+                        "give each value once");
+        given[*from] = true;
         m[*from] = *to;
         if (comma == std::string_view::npos) break;
         pos = comma + 1;
