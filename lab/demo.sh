@@ -10,14 +10,16 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 DW=${DW:-$here/../build/user/dscpwatch}
 [ -x "$DW" ] || { echo "demo: no dscpwatch binary at $DW (build first: scripts/build.sh)" >&2; exit 1; }
+# Our cleanup is set before lab.sh is sourced: lab.sh's exit trap tears the
+# lab down and then runs the trap that was set before it.
+PIN=
+dwg() { "$DW" --netns "$LAB_GW" --pin-root "$PIN" "$@"; }
+_demo_cleanup() { if [ -n "$PIN" ] && [ -d "$PIN" ]; then dwg detach --all >/dev/null 2>&1 || rm -rf "$PIN"; fi; }
+trap '_demo_cleanup' EXIT
 # shellcheck source=lab/lab.sh
 source "$here/lab.sh"
 lab_need_root
-
 PIN=/sys/fs/bpf/dscpwatch-demo-$LAB_SUFFIX
-dwg() { "$DW" --netns "$LAB_GW" --pin-root "$PIN" "$@"; }
-_demo_cleanup() { [ -d "$PIN" ] && dwg detach --all >/dev/null 2>&1 || true; }
-trap '_demo_cleanup' EXIT   # lab.sh chains its own teardown after ours
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "1. The lab: client -- WAN router (polices EF above 700 B) -- gateway -- chat server (marks EF)"
