@@ -218,7 +218,12 @@ __noinline int dw_stage_at_g(const struct dw_hs *hs, int side, __u32 rel)
 						 : (st == DW_ST_SYNACK || st == DW_ST_SERVER_HELLO ||
 						    st == DW_ST_SERVER_FINISHED));
 
-		if (mine && hs->stage[st].segs && !dw_seq_lt(rel, sd->stage_seq[st]))
+		/* ESTABLISHED is shared: the peer's segments alone can make its count
+		 * non-zero. This side is in it only once it entered it: stage_seq set
+		 * (data starts at relative sequence 1, so 0 means never). */
+		int entered = st == DW_ST_ESTABLISHED ? sd->stage_seq[st] != 0 : hs->stage[st].segs != 0;
+
+		if (mine && entered && !dw_seq_lt(rel, sd->stage_seq[st]))
 			found = st;
 	}
 	return found;

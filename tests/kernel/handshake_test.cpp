@@ -143,6 +143,25 @@ TEST_F(HandshakeTest, Tls13HandshakeCompletes) {
     EXPECT_EQ(dw::judge(e, nullptr, o).outcome, dw::Outcome::Completed);
 }
 
+// A side's flight retransmitted after the peer entered the shared ESTABLISHED
+// stage (its ACK was lost) still belongs to that flight's stage.
+TEST_F(HandshakeTest, FlightRetransmittedAfterPeerEstablishedStaysInItsStage) {
+    opening(0);
+    const uint32_t s1 = kSisn + 1;
+    send(false, tcpf::ACK, s1, kCisn + 301, record(22, 2, 1200));                     // SH + encrypted flight
+    send(true, tcpf::ACK | tcpf::PSH, kCisn + 301, s1 + 1200, record(20, 1, 80));   // CCS + Finished
+    send(false, tcpf::ACK | tcpf::PSH, s1 + 1200, kCisn + 381, record(23, 0, 300)); // tickets: server established
+    send(true, tcpf::ACK | tcpf::PSH, kCisn + 301, s1 + 1500, record(20, 1, 80));   // the Finished flight again
+    auto e = only_record();
+    EXPECT_EQ(e.hs.side[DW_HS_CLIENT].stage, DW_ST_CLIENT_FINISHED);
+    EXPECT_EQ(e.hs.side[DW_HS_SERVER].stage, DW_ST_ESTABLISHED);
+    EXPECT_EQ(e.hs.stage[DW_ST_CLIENT_FINISHED].segs, 2);
+    EXPECT_EQ(e.hs.stage[DW_ST_CLIENT_FINISHED].retrans, 1);
+    EXPECT_EQ(e.hs.stage[DW_ST_ESTABLISHED].segs, 1);
+    EXPECT_EQ(e.hs.stage[DW_ST_ESTABLISHED].retrans, 0);
+    EXPECT_EQ(std::string(e.hs.hist, e.hs.hist_len), "SsAHhGdT");
+}
+
 TEST_F(HandshakeTest, ServerResetAfterClientHello) {
     opening();
     send(false, tcpf::RST | tcpf::ACK, kSisn + 1, kCisn + 301);
