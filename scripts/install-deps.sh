@@ -18,5 +18,30 @@ apt-get install -y -q --no-install-recommends \
   libgtest-dev libgmock-dev googletest libbenchmark-dev \
   linux-libc-dev libc6-dev \
   libmnl-dev \
+  libcpp-httplib-dev libsqlite3-dev \
   iproute2 iputils-ping nftables ethtool tcpdump tshark \
   python3 openssl curl procps psmisc kmod
+
+# The daemon's tests: promtool (package prometheus) checks the metrics text,
+# nfcapd/nfdump (package nfdump) receive and read back the IPFIX export, and
+# systemd-analyze verifies the unit. Both packages ship services (a Prometheus
+# server on :9090, nfcapd); the tests need neither, so they are installed with
+# a policy-rc.d that forbids starting services, and disabled again if this run
+# installed them.
+fresh=()
+for p in prometheus nfdump; do dpkg -s "$p" >/dev/null 2>&1 || fresh+=("$p"); done
+if [ ${#fresh[@]} -gt 0 ]; then
+  policy=/usr/sbin/policy-rc.d
+  own_policy=no
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# install-deps.sh: no service starts while it installs\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    own_policy=yes
+  fi
+  apt-get install -y -q --no-install-recommends "${fresh[@]}" || { [ $own_policy = yes ] && rm -f "$policy"; exit 1; }
+  [ $own_policy = yes ] && rm -f "$policy"
+  for p in "${fresh[@]}"; do
+    systemctl disable --now "$p" >/dev/null 2>&1 || true
+  done
+fi
+apt-get install -y -q --no-install-recommends systemd

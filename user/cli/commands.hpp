@@ -10,6 +10,9 @@
 
 namespace dw::cli {
 
+inline constexpr const char* kVersion = "0.1.0";
+inline constexpr const char* kDefaultHistoryPath = "/var/lib/dscpwatch/history.db";
+
 struct Globals {
     std::string pin_root = kDefaultPinRoot;
     std::string netns;  // run in this named network namespace (/run/netns/NAME)
@@ -33,5 +36,7 @@ void add_stats(CLI::App& app);
 void add_flows(CLI::App& app);
 void add_reset(CLI::App& app);
 void add_diagnose(CLI::App& app);
+void add_serve(CLI::App& app);
+void add_history(CLI::App& app);
 
 }  // namespace dw::cli

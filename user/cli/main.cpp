@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
     CLI::App app{"dscpwatch: per-DSCP and per-flow counters, live DSCP remarking and handshake diagnosis\n"
                  "for proxies and gateways (XDP and tc, in the kernel, at wire speed)."};
     app.require_subcommand(1);
-    app.set_version_flag("--version", "dscpwatch 0.1.0");
+    app.set_version_flag("--version", std::string("dscpwatch ") + dw::cli::kVersion);
     auto& g = dw::cli::globals();
     app.add_option("--pin-root", g.pin_root, "bpffs directory of the live instance")
         ->capture_default_str();
@@ -80,6 +80,8 @@ int main(int argc, char** argv) {
     dw::cli::add_flows(app);
     dw::cli::add_reset(app);
     dw::cli::add_diagnose(app);
+    dw::cli::add_serve(app);
+    dw::cli::add_history(app);
     dw::cli::add_selfcheck(app);
 
     libbpf_set_print(libbpf_log);

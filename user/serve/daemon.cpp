@@ -1,0 +1,323 @@
+#include "serve/daemon.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <memory>
+#include <optional>
+
+#include "attach/instance.hpp"
+#include "core/error.hpp"
+#include "diag/collect.hpp"
+#include "export/eventlog.hpp"
+#include "export/flow_export.hpp"
+#include "export/ipfix.hpp"
+#include "export/prometheus.hpp"
+#include "history/drift.hpp"
+#include "history/store.hpp"
+#include "serve/metrics_server.hpp"
+#include "serve/tracker.hpp"
+#include "view/stats_view.hpp"
+
+namespace dw {
+namespace {
+
+uint64_t unix_now_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+uint64_t secs_ns(double s) { return static_cast<uint64_t>(s * 1e9); }
+
+// Logs an error at most once per distinct message and minute, so a full disk
+// or a dead collector does not flood the journal.
+class Throttled {
+public:
+    void error(const std::string& msg) {
+        const uint64_t now = monotonic_now_ns();
+        if (msg == last_ && now - at_ < 60'000'000'000ull) return;
+        last_ = msg;
+        at_ = now;
+        spdlog::error("{}", msg);
+    }
+
+private:
+    std::string last_;
+    uint64_t at_ = 0;
+};
+
+class Daemon {
+public:
+    explicit Daemon(const ServeOptions& o) : o_(o), exporter_(FlowExportOptions{secs_ns(o.ipfix_active_timeout),
+                                                                                secs_ns(o.ipfix_idle_timeout)}),
+                                             drift_(o.drift_window) {
+        if (!o.history.empty()) history_ = std::make_unique<HistoryStore>(o.history);
+        if (!o.event_log.empty()) log_ = std::make_unique<EventLog>(o.event_log, o.event_log_max, o.event_log_keep);
+        if (!o.ipfix.empty()) {
+            ipfix_ = std::make_unique<IpfixSender>(o.ipfix);
+            encoder_ = std::make_unique<IpfixEncoder>(o.ipfix_domain);
+        }
+        if (!o.metrics.empty()) http_ = std::make_unique<MetricsServer>(o.metrics);
+        snap_.version = o.version;
+    }
+
+    int run(int sigfd) {
+        emit({{"event", "start"}, {"pin_root", o_.pin_root}});
+        spdlog::info("serving{}{}{}{}", http_ ? " metrics on " + o_.metrics : "",
+                     log_ ? ", event log " + o_.event_log : "", history_ ? ", history " + o_.history : "",
+                     ipfix_ ? ", IPFIX to " + o_.ipfix : "");
+        uint64_t next = 0;
+        for (;;) {
+            const uint64_t now = monotonic_now_ns();
+            if (now >= next) {
+                refresh(false);
+                next = now + secs_ns(o_.interval);
+            }
+            pollfd p[2] = {{sigfd, POLLIN, 0}, {inst_ ? inst_->maps().fds().events : -1, POLLIN, 0}};
+            const uint64_t left = next > monotonic_now_ns() ? next - monotonic_now_ns() : 0;
+            int n = poll(p, 2, static_cast<int>(left / 1000000 + 1));
+            if (n < 0 && errno != EINTR) throw_errno("poll", errno);
+            if (n > 0 && (p[0].revents & POLLIN)) {
+                signalfd_siginfo si{};
+                if (read(sigfd, &si, sizeof(si)) == sizeof(si))
+                    spdlog::info("signal {}: flushing and stopping", si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+                break;
+            }
+            if (n > 0 && (p[1].revents & POLLIN) && inst_) {
+                try {
+                    absorb_events(inst_->maps());  // keep the ring drained between refreshes
+                } catch (const Error& e) {
+                    lose_instance(e.line());
+                }
+            }
+        }
+        refresh(true);
+        emit({{"event", "stop"}});
+        if (http_) http_->stop();
+        return 0;
+    }
+
+private:
+    void emit(nlohmann::json j) {
+        if (!log_) return;
+        nlohmann::json line{{"ts", iso8601_utc(unix_now_ns())}};
+        line.update(j);
+        if (log_->write(line)) {
+            snap_.daemon.eventlog_lines++;
+        } else {
+            snap_.daemon.eventlog_errors++;
+            throttle_log_.error(log_->error() + " (the daemon keeps serving; lines are lost until it can write)");
+        }
+    }
+
+    static uint64_t pin_inode(const std::string& root) {
+        struct stat st {};
+        return stat((root + "/maps/dw_counters").c_str(), &st) == 0 ? st.st_ino : 0;
+    }
+
+    void lose_instance(const std::string& why) {
+        if (inst_) {
+            spdlog::warn("lost the live instance at {}: {}; retrying every refresh", o_.pin_root, why);
+            emit({{"event", "instance"}, {"state", "lost"}, {"reason", why}});
+        }
+        inst_.reset();
+        inode_ = 0;
+    }
+
+    // Opens the instance, or notices that it was removed or replaced.
+    bool ensure_instance() {
+        const uint64_t ino = pin_inode(o_.pin_root);
+        if (inst_ && ino == inode_) return true;
+        if (inst_) lose_instance(ino ? "it was replaced" : "it was removed (detach --all?)");
+        try {
+            inst_ = Instance::open(o_.pin_root);
+            inode_ = pin_inode(o_.pin_root);
+            spdlog::info("reading the live instance at {}", o_.pin_root);
+            emit({{"event", "instance"}, {"state", "found"}});
+            mode_.reset();
+            return true;
+        } catch (const Error& e) {
+            throttle_inst_.error("no live instance: " + e.line());
+            return false;
+        }
+    }
+
+    std::string today() const {
+        if (!o_.history_day.empty()) return o_.history_day;
+        return iso8601_utc(unix_now_ns()).substr(0, 10);
+    }
+
+    void note_remark_mode(MapSet& m) {
+        const auto cfg = m.active_config();
+        snap_.remark_mode = static_cast<uint32_t>(cfg.mode);
+        if (mode_ && *mode_ != cfg.mode)
+            emit({{"event", "remark_mode"}, {"mode", std::string(to_string(cfg.mode))},
+                  {"previous", std::string(to_string(*mode_))}, {"generation", m.generation()}});
+        mode_ = cfg.mode;
+        cfg_ = cfg;
+    }
+
+    void note_verdicts(const Diagnosis& d) {
+        auto r = tracker_.update(d.flows);
+        for (const auto& c : r.changes) {
+            const auto& v = *c.flow;
+            nlohmann::json j{{"event", "verdict"},
+                             {"client", v.client + ":" + std::to_string(v.client_port)},
+                             {"server", server_endpoint(v)},
+                             {"sni", v.sni},
+                             {"verdict", v.verdict_text()},
+                             {"outcome", outcome_label(to_string(v.outcome))},
+                             {"stage", std::string(stage_key(v.stage))},
+                             {"previous", c.previous.empty() ? nullptr : nlohmann::json(c.previous)},
+                             {"history", v.history}};
+            const int sh = server_hello_dscp(v);
+            j["server_hello_dscp"] = sh >= 0 ? nlohmann::json(sh) : nlohmann::json(nullptr);
+            emit(std::move(j));
+        }
+        if (!history_) return;
+        const std::string day = today();
+        for (const auto& f : r.finished) {
+            try {
+                history_->add(f.server, f.sni, day, f.server_hello_dscp, f.handshakes, f.completed);
+                if (!f.handshakes) continue;
+                if (auto a = drift_.observe(*history_, f.server, f.sni, day, f.server_hello_dscp)) {
+                    snap_.daemon.drift_alerts++;
+                    spdlog::warn("DSCP drift: {}", a->message());
+                    emit({{"event", "dscp_drift"}, {"server", a->server}, {"sni", a->sni}, {"day", a->day},
+                          {"dscp", a->now}, {"before", a->before}, {"message", a->message()}});
+                }
+            } catch (const Error& e) {
+                snap_.daemon.history_errors++;
+                throttle_hist_.error(e.line());
+            }
+        }
+    }
+
+    void tally_handshakes(const Diagnosis& d) {
+        snap_.handshakes.clear();
+        snap_.stalled_by_lost_dscp.fill(0);
+        for (const auto& v : d.flows) {
+            snap_.handshakes[{outcome_label(to_string(v.outcome)), std::string(stage_key(v.stage))}]++;
+            if (v.outcome != Outcome::Stalled) continue;
+            const uint64_t m = v.stages[v.stage < DW_ST_MAX ? v.stage : 0].lost_dscp_mask;
+            for (unsigned b = 0; b < 64; b++)
+                if (m & (1ull << b)) snap_.stalled_by_lost_dscp[b]++;
+        }
+        snap_.handshakes_tracked = d.handshakes_tracked;
+        snap_.handshake_capacity = d.handshake_capacity;
+        snap_.verdicts_total = tracker_.totals();
+    }
+
+    void export_flows(const std::vector<FlowEntry>& flows, bool flush) {
+        if (!ipfix_) return;
+        const uint64_t mono = monotonic_now_ns(), wall = unix_now_ns();
+        auto recs = exporter_.collect(flows, cfg_, mono, wall, flush);
+        const bool templates = !template_sent_ || mono - template_at_ >= secs_ns(o_.ipfix_template_interval);
+        if (recs.empty() && !templates) return;
+        for (const auto& m : encoder_->encode(recs, templates, static_cast<uint32_t>(wall / 1000000000ull))) {
+            if (ipfix_->send(m)) {
+                snap_.daemon.ipfix_messages++;
+            } else {
+                snap_.daemon.ipfix_errors++;
+                throttle_ipfix_.error(ipfix_->error() + " (is the collector up? the daemon keeps exporting)");
+            }
+        }
+        snap_.daemon.ipfix_records += recs.size();
+        if (templates) {
+            template_sent_ = true;
+            template_at_ = mono;
+        }
+    }
+
+    void refresh(bool final) {
+        snap_.daemon.refreshes++;
+        if (!ensure_instance()) {
+            snap_.instance_up = false;
+            snap_.daemon.refresh_errors++;
+            publish();
+            return;
+        }
+        try {
+            MapSet& m = inst_->maps();
+            note_remark_mode(m);
+            VerdictOptions vo;
+            vo.stall_after_ns = secs_ns(o_.stall_after);
+            vo.give_up_ns = vo.stall_after_ns * 3;
+            const auto d = diagnose(m, vo);
+            note_verdicts(d);
+            tally_handshakes(d);
+            const auto flows = m.flows();
+            snap_.flows = flows.size();
+            snap_.flow_capacity = m.flow_capacity();
+            snap_.global = m.counters();
+            snap_.counters = m.if_counters();
+            snap_.remarks = m.remark_counters();
+            for (const auto& c : snap_.counters)
+                if (!snap_.ifnames.count(c.ifindex)) snap_.ifnames[c.ifindex] = ifname_of(c.ifindex);
+            snap_.instance_up = true;
+            snap_.refreshed_unix = static_cast<double>(unix_now_ns()) / 1e9;
+            export_flows(flows, final);
+        } catch (const Error& e) {
+            snap_.instance_up = false;
+            snap_.daemon.refresh_errors++;
+            lose_instance(e.line());
+        }
+        publish();
+    }
+
+    void publish() {
+        if (http_) http_->publish(render_prometheus(snap_));
+    }
+
+    const ServeOptions& o_;
+    std::unique_ptr<Instance> inst_;
+    uint64_t inode_ = 0;
+    std::unique_ptr<HistoryStore> history_;
+    std::unique_ptr<EventLog> log_;
+    std::unique_ptr<IpfixSender> ipfix_;
+    std::unique_ptr<IpfixEncoder> encoder_;
+    std::unique_ptr<MetricsServer> http_;
+    FlowExporter exporter_;
+    DriftDetector drift_;
+    VerdictTracker tracker_;
+    MetricsSnapshot snap_;
+    std::optional<RemarkMode> mode_;
+    RemarkConfig cfg_;
+    bool template_sent_ = false;
+    uint64_t template_at_ = 0;
+    Throttled throttle_log_, throttle_inst_, throttle_hist_, throttle_ipfix_;
+};
+
+}  // namespace
+
+int run_serve(const ServeOptions& o) {
+    // Signals arrive through a signalfd in the main loop; every thread
+    // (the HTTP server's too) inherits the blocked mask. A client that
+    // disconnects mid-response must not kill us with SIGPIPE.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+    const int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+    if (sfd < 0) throw_errno("signalfd", errno);
+    int rc = 0;
+    try {
+        Daemon d(o);
+        rc = d.run(sfd);
+    } catch (...) {
+        close(sfd);
+        throw;
+    }
+    close(sfd);
+    return rc;
+}
+
+}  // namespace dw
