@@ -153,13 +153,20 @@ private:
         return iso8601_utc(unix_now_ns()).substr(0, 10);
     }
 
-    void note_remark_mode(MapSet& m) {
+    // A new remark policy: log a mode change, and export what the flows did
+    // under the old policy before the new one colours the post-remark DSCP.
+    // (Packets between the switch and this refresh count under the old one.)
+    void note_remark_policy(MapSet& m) {
+        const uint64_t gen = m.generation();
+        if (mode_ && gen == generation_) return;
         const auto cfg = m.active_config();
         snap_.remark_mode = static_cast<uint32_t>(cfg.mode);
         if (mode_ && *mode_ != cfg.mode)
             emit({{"event", "remark_mode"}, {"mode", std::string(to_string(cfg.mode))},
-                  {"previous", std::string(to_string(*mode_))}, {"generation", m.generation()}});
+                  {"previous", std::string(to_string(*mode_))}, {"generation", gen}});
+        if (mode_ && ipfix_) export_flows(m.flows(), true);
         mode_ = cfg.mode;
+        generation_ = gen;
         cfg_ = cfg;
     }
 
@@ -245,7 +252,7 @@ private:
         }
         try {
             MapSet& m = inst_->maps();
-            note_remark_mode(m);
+            note_remark_policy(m);
             VerdictOptions vo;
             vo.stall_after_ns = secs_ns(o_.stall_after);
             vo.give_up_ns = vo.stall_after_ns * 3;
@@ -288,6 +295,7 @@ private:
     VerdictTracker tracker_;
     MetricsSnapshot snap_;
     std::optional<RemarkMode> mode_;
+    uint64_t generation_ = 0;
     RemarkConfig cfg_;
     bool template_sent_ = false;
     uint64_t template_at_ = 0;
