@@ -225,12 +225,17 @@ private:
         if (!ipfix_) return;
         const uint64_t mono = monotonic_now_ns(), wall = unix_now_ns();
         auto recs = exporter_.collect(flows, cfg_, mono, wall, flush);
-        const bool templates = !template_sent_ || mono - template_at_ >= secs_ns(o_.ipfix_template_interval);
+        // Templates on start, every template interval, and after a failed send:
+        // a collector that was down (or restarted) has lost them.
+        const bool templates =
+            !template_sent_ || ipfix_failing_ || mono - template_at_ >= secs_ns(o_.ipfix_template_interval);
         if (recs.empty() && !templates) return;
         for (const auto& m : encoder_->encode(recs, templates, static_cast<uint32_t>(wall / 1000000000ull))) {
             if (ipfix_->send(m)) {
                 snap_.daemon.ipfix_messages++;
+                ipfix_failing_ = false;
             } else {
+                ipfix_failing_ = true;
                 snap_.daemon.ipfix_errors++;
                 throttle_ipfix_.error(ipfix_->error() + " (is the collector up? the daemon keeps exporting)");
             }
@@ -298,6 +303,7 @@ private:
     uint64_t generation_ = 0;
     RemarkConfig cfg_;
     bool template_sent_ = false;
+    bool ipfix_failing_ = false;
     uint64_t template_at_ = 0;
     Throttled throttle_log_, throttle_inst_, throttle_hist_, throttle_ipfix_;
 };
