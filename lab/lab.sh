@@ -568,6 +568,21 @@ lab_capture_stop() {
   done
 }
 
+# lab_capture_quiet FILE: waits until a running capture has not grown for a
+# second (at most 8 s), so that the last packets of the handshakes (a late
+# retransmission, the RST that answers it) are in it.
+lab_capture_quiet() {
+  local size now quiet=0
+  size=$(stat -c %s "$1")
+  for _ in $(seq 16); do
+    sleep 0.5
+    now=$(stat -c %s "$1")
+    if [ "$now" = "$size" ]; then quiet=$((quiet + 1)); else quiet=0; fi
+    if [ $quiet -ge 2 ]; then return 0; fi
+    size=$now
+  done
+}
+
 # ---------------------------------------------------------------- teardown
 
 # lab_down: stops every process the lab started and deletes its namespaces.

@@ -39,6 +39,12 @@ expect_eq "... and created nothing" "" "$(ls -A "$WORK/x")"
 expect_error "--direction egress with --hook xdp" "XDP sees only ingress" "--hook tc" $B attach b0 --hook xdp --direction egress
 expect_fail "--tc-mode with a bad value" "tc-mode" $B attach b0 --tc-mode foo
 expect_fail "--flows 0" "flows" $B attach b0 --flows 0
+rc=0; $B attach b0 --tc-mode foo >/dev/null 2>&1 || rc=$?
+expect_eq "a bad command line exits 2 (usage error)" 2 "$rc"
+rc=0; $B frobnicate >/dev/null 2>&1 || rc=$?
+expect_eq "an unknown command exits 2" 2 "$rc"
+rc=0; $B attach --help >/dev/null 2>&1 || rc=$?
+expect_eq "--help exits 0" 0 "$rc"
 expect_eq "nothing attached, nothing pinned" "$CLEAN no" "$(dw_hooks "$NS_B" b0) $([ -e "$PIN" ] && echo yes || echo no)"
 
 # --- With an instance (the classifier is loaded once: b2) -------------------------

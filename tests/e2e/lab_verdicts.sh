@@ -21,38 +21,11 @@
 #   IPv6 policer       the policer on the traffic class: EF blamed at the ServerHello flight
 #   client MTU 600     policer on, EF server: the MSS keeps segments small; all complete
 #
-# Cleanup: detach --all (our EXIT trap), then lab.sh's trap (lab_down, its work
-# directory), then lib.sh's (pins, namespaces). LAB_PKI_CACHE=DIR is honoured
-# if set (lab.sh); without it the PKI is made afresh.
+# Cleanup: lab_lib.sh's EXIT trap (detach, lab_down, pins, namespaces).
+# LAB_PKI_CACHE=DIR is honoured if set (lab.sh); without it the PKI is made afresh.
 source "$(dirname "$0")/lib.sh"
 dw_need_root
-LAB_SUFFIX=$SUFFIX # one suffix for the lab's names and the pin root
-# shellcheck source=lab/lab.sh
-source "$E2E_DIR/../../lab/lab.sh"
-
-DWL_ON=0
-# dwl_off: detach dscpwatch from the lab's gw (and drop the pins), if attached.
-dwl_off() {
-  if [ "$DWL_ON" = 1 ] || [ -e "$PIN" ]; then
-    dw "$LAB_GW" detach --all >/dev/null 2>&1 || true
-  fi
-  DWL_ON=0
-}
-_dwl_exit() {
-  local rc=$?
-  set +e
-  dwl_off
-  (exit $rc)
-  _lab_on_exit # lab_down, then lib.sh's cleanup; exits with rc
-}
-trap _dwl_exit EXIT
-
-# dwl_fresh: a fresh dscpwatch instance on gw's server-facing interface.
-dwl_fresh() {
-  dwl_off
-  dw "$LAB_GW" attach "$LAB_GW_SERVER_IF" >/dev/null
-  DWL_ON=1
-}
+source "$E2E_DIR/lab_lib.sh"
 
 # diag NAME: diagnose --json (all flows) into $WORK/NAME.json, then the facts
 # about the server (ADDR:PORT in $SRV) into the array F (see facts below).

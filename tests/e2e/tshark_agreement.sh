@@ -26,60 +26,27 @@
 # TSHARK_AGREE_KEEP=DIR keeps the captures, diagnoses and comparisons.
 source "$(dirname "$0")/lib.sh"
 dw_need_root
-LAB_SUFFIX=$SUFFIX # one suffix for the lab's names and the pin root
-# shellcheck source=lab/lab.sh
-source "$E2E_DIR/../../lab/lab.sh"
-
-DWL_ON=0
-dwl_off() {
-  if [ "$DWL_ON" = 1 ] || [ -e "$PIN" ]; then
-    dw "$LAB_GW" detach --all >/dev/null 2>&1 || true
-  fi
-  DWL_ON=0
-}
-_dwl_exit() {
-  local rc=$?
-  set +e
-  dwl_off
+source "$E2E_DIR/lab_lib.sh"
+dwl_on_exit() {
   if [ -n "${TSHARK_AGREE_KEEP:-}" ]; then
     mkdir -p "$TSHARK_AGREE_KEEP" && cp "$WORK"/*.pcap "$WORK"/*.json "$WORK"/*.agree "$TSHARK_AGREE_KEEP/" 2>/dev/null
   fi
-  (exit $rc)
-  _lab_on_exit # lab_down, then lib.sh's cleanup; exits with rc
 }
-trap _dwl_exit EXIT
 
 # run CASE N CLIENT-ARGS...: a fresh dscpwatch instance and a capture on g-srv,
 # N clients, then diagnose and compare.
 run() {
   local name=$1 n=$2
   shift 2
-  dwl_off
-  dw "$LAB_GW" attach "$LAB_GW_SERVER_IF" >/dev/null
-  DWL_ON=1
+  dwl_fresh
   local cap=$WORK/$name.pcap
   lab_capture_start gw "$LAB_GW_SERVER_IF" "$cap" tcp port 443
   lab_clients "$n" "$@"
-  wait_quiet "$cap"
+  lab_capture_quiet "$cap"
   lab_capture_stop "$cap"
   dw "$LAB_GW" diagnose --json --top 0 >"$WORK/$name.json"
   RUN_OK=$LAB_OK
   agree "$name" "$n"
-}
-
-# wait_quiet PCAP: until the capture has not grown for a second (at most 8 s):
-# the handshakes' last packets (a late retransmission, the RST that answers it)
-# must be in the capture as they are in dscpwatch's view.
-wait_quiet() {
-  local size now quiet=0 i
-  size=$(stat -c %s "$1")
-  for i in $(seq 16); do
-    sleep 0.5
-    now=$(stat -c %s "$1")
-    if [ "$now" = "$size" ]; then quiet=$((quiet + 1)); else quiet=0; fi
-    if [ $quiet -ge 2 ]; then return 0; fi
-    size=$now
-  done
 }
 
 # agree CASE N: tshark_agree.py's aspects, one check each (all flows in one value).

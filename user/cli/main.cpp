@@ -91,7 +91,9 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        // --help and --version exit 0; a bad command line exits 2, the usual
+        // usage-error status, whatever CLI11's internal error number is.
+        return app.exit(e) == 0 ? 0 : 2;
     } catch (const dw::Error& e) {
         std::fprintf(stderr, "dscpwatch: %s\n", e.line().c_str());
         return 1;

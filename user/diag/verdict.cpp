@@ -81,6 +81,8 @@ std::string endpoint(const std::string& addr, uint16_t port, bool v6) {
 
 }  // namespace
 
+std::string FlowVerdict::server_endpoint() const { return endpoint(server, server_port, key.family == 6); }
+
 FlowVerdict judge(const HandshakeEntry& e, const TlsInfo* tls, const VerdictOptions& opt) {
     const dw_hs& hs = e.hs;
     const dw_flow_key& k = e.key;
@@ -306,9 +308,8 @@ std::vector<ServerVerdict> aggregate(const std::vector<FlowVerdict>& flows) {
     std::map<std::pair<std::string, std::string>, ServerVerdict> by;
     DscpSizeFacts global[64];
     for (const auto& f : flows) {
-        bool v6 = f.key.family == 6;
-        auto& v = by[{endpoint(f.server, f.server_port, v6), f.sni}];
-        v.server = endpoint(f.server, f.server_port, v6);
+        auto& v = by[{f.server_endpoint(), f.sni}];
+        v.server = f.server_endpoint();
         v.sni = f.sni;
         v.total++;
         switch (f.outcome) {

@@ -47,6 +47,7 @@ struct FlowVerdict {
     // Per stage summaries, indexed by enum dw_stage.
     dw_hs_stage stages[DW_ST_MAX]{};
     std::string verdict_text() const;  // "stalled at ServerHello flight"
+    std::string server_endpoint() const;  // "198.19.0.10:443", "[2001:db8::10]:443"
 };
 
 struct VerdictOptions {
