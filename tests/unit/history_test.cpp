@@ -27,46 +27,63 @@ struct TempDb {
 
 const std::string kSrv = "198.19.0.10:443", kSni = "chat.example.test";
 
-TEST(History, RowsAccumulatePerServerSniDayAndDscp) {
-    TempDb t;
-    HistoryStore h(t.path);
-    h.add(kSrv, kSni, "2026-11-16", 0, 1, 1);
-    h.add(kSrv, kSni, "2026-11-16", 0, 1, 0);
-    h.add(kSrv, kSni, "2026-11-16", 0, 0, 1);  // the stalled one completed after all
-    h.add(kSrv, kSni, "2026-11-16", -1, 1, 0);
-    h.add("198.19.0.11:443", "", "2026-11-16", 46, 1, 1);
-    auto rows = h.rows(kSrv);
-    ASSERT_EQ(rows.size(), 2u);
-    EXPECT_EQ(rows[0].dscp, -1);
-    EXPECT_EQ(rows[1].dscp, 0);
-    EXPECT_EQ(rows[1].handshakes, 2u);
-    EXPECT_EQ(rows[1].completed, 2u);
-    EXPECT_EQ(h.rows().size(), 3u);
-    auto days = history_days(rows);
-    ASSERT_EQ(days.size(), 1u);
-    EXPECT_EQ(days[0].handshakes, 3u);
-    EXPECT_EQ(days[0].completed, 2u);
-    EXPECT_EQ(days[0].by_dscp.front(), (std::pair<int, uint64_t>{0, 2}));
+// A summary of n handshakes, c completed, whose ServerHello flights carried dscp (-1: none seen).
+ServerMarking marking(const std::string& server, const std::string& sni, uint64_t n, uint64_t c, int dscp) {
+    ServerMarking m;
+    m.server = server;
+    m.sni = sni;
+    m.handshakes = n;
+    m.completed = c;
+    if (dscp >= 0) {
+        m.marked = n;
+        m.sh_dscp[static_cast<size_t>(dscp)] = n;
+    }
+    return m;
 }
 
-TEST(History, DominantBeforeIgnoresTodayAndMissingFlights) {
+TEST(History, DaysAccumulatePerServerAndSni) {
+    TempDb t;
+    HistoryStore h(t.path);
+    h.add("2026-11-16", marking(kSrv, kSni, 2, 1, 0));
+    h.add("2026-11-16", marking(kSrv, kSni, 0, 1, -1));  // the stalled one completed after all
+    h.add("2026-11-16", marking(kSrv, kSni, 1, 0, -1));  // ended before any ServerHello
+    h.add("2026-11-16", marking(kSrv, kSni, 3, 0, 46));
+    h.add("2026-11-16", marking("198.19.0.11:443", "", 1, 1, 46));
+    h.add("2026-11-17", marking(kSrv, kSni, 1, 1, 0));
+    auto days = h.days(kSrv);
+    ASSERT_EQ(days.size(), 2u);
+    const auto& m = days[0].marking;
+    EXPECT_EQ(days[0].day, "2026-11-16");
+    EXPECT_EQ(m.server, kSrv);
+    EXPECT_EQ(m.sni, kSni);
+    EXPECT_EQ(m.handshakes, 6u);
+    EXPECT_EQ(m.completed, 2u);
+    EXPECT_EQ(m.marked, 5u);
+    EXPECT_EQ(m.sh_dscp[0], 2u);
+    EXPECT_EQ(m.sh_dscp[46], 3u);
+    EXPECT_EQ(days[1].marking.sh_dscp[0], 1u);
+    EXPECT_EQ(h.days().size(), 3u);
+}
+
+TEST(History, DominantBeforeIgnoresTodayAndOtherSnis) {
     TempDb t;
     HistoryStore h(t.path);
     EXPECT_FALSE(h.dominant_before(kSrv, kSni, "2026-11-17"));
-    h.add(kSrv, kSni, "2026-11-15", 46, 2, 0);
-    h.add(kSrv, kSni, "2026-11-16", 0, 5, 5);
-    h.add(kSrv, kSni, "2026-11-16", -1, 9, 0);
-    h.add(kSrv, kSni, "2026-11-17", 46, 50, 0);
+    h.add("2026-11-15", marking(kSrv, kSni, 2, 0, 46));
+    h.add("2026-11-16", marking(kSrv, kSni, 5, 5, 0));
+    h.add("2026-11-16", marking(kSrv, kSni, 9, 0, -1));
+    h.add("2026-11-17", marking(kSrv, kSni, 50, 0, 46));
+    h.add("2026-11-16", marking(kSrv, "other.example", 50, 0, 46));
     EXPECT_EQ(h.dominant_before(kSrv, kSni, "2026-11-17"), 0);
     EXPECT_EQ(h.dominant_before(kSrv, kSni, "2026-11-16"), 46);
-    EXPECT_FALSE(h.dominant_before(kSrv, "other.example", "2026-11-17"));
+    EXPECT_FALSE(h.dominant_before(kSrv, "none.example", "2026-11-17"));
 }
 
 TEST(Drift, AlertsOnceWhenTheMarkingChangesAgainstHistory) {
     TempDb t;
     {
         HistoryStore h(t.path);
-        for (int i = 0; i < 4; i++) h.add(kSrv, kSni, "2026-11-16", 0, 1, 1);
+        h.add("2026-11-16", marking(kSrv, kSni, 4, 4, 0));
         DriftDetector d(3);
         // Same marking as before: no alert.
         for (int i = 0; i < 5; i++) EXPECT_FALSE(d.observe(h, kSrv, kSni, "2026-11-17", 0));
@@ -89,7 +106,7 @@ TEST(Drift, AlertsOnceWhenTheMarkingChangesAgainstHistory) {
     ASSERT_EQ(h.alerts().size(), 1u);
     EXPECT_EQ(h.alerts()[0].now, 46);
     EXPECT_EQ(h.alerts()[0].before, 0);
-    EXPECT_EQ(h.rows().size(), 1u);
+    EXPECT_EQ(h.days().size(), 1u);
     // No history before: no alert.
     for (int i = 0; i < 3; i++) EXPECT_FALSE(d.observe(h, "198.19.0.99:443", kSni, "2026-11-17", 46));
 }
@@ -103,16 +120,18 @@ TEST(History, ReadOnlyOpenOfAMissingFileIsAClearError) {
 TEST(History, TextAndJson) {
     TempDb t;
     HistoryStore h(t.path);
-    h.add(kSrv, kSni, "2026-11-16", 0, 4, 4);
-    h.add(kSrv, kSni, "2026-11-17", 46, 3, 0);
+    h.add("2026-11-16", marking(kSrv, kSni, 4, 4, 0));
+    h.add("2026-11-17", marking(kSrv, kSni, 3, 0, 46));
     h.record_alert({kSrv, kSni, "2026-11-17", 0, 46});
-    auto text = render_history_text(h.rows(), h.alerts());
+    auto text = render_history_text(h.days(), h.alerts());
     EXPECT_NE(text.find("2026-11-17"), std::string::npos);
-    EXPECT_NE(text.find("EF 3"), std::string::npos);
+    EXPECT_NE(text.find("46 (EF) in 100 % of 3 handshakes"), std::string::npos) << text;
+    EXPECT_NE(text.find("100 %"), std::string::npos);
     EXPECT_NE(text.find("started marking its ServerHello EF on 2026-11-17; before, 0"), std::string::npos);
-    auto j = render_history_json(h.rows(), h.alerts());
+    auto j = render_history_json(h.days(), h.alerts());
     EXPECT_EQ(j["days"][1]["server_hello_dscp"]["46"], 3);
     EXPECT_EQ(j["days"][0]["completed"], 4);
+    EXPECT_EQ(j["days"][0]["day"], "2026-11-16");
     EXPECT_EQ(j["alerts"][0]["before"], 0);
 }
 

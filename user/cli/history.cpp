@@ -30,12 +30,12 @@ void add_history(CLI::App& app) {
             throw Error("no history database at " + a->db,
                         "run `dscpwatch serve --history " + a->db + "` first, or give --db PATH");
         HistoryStore store(a->db, true);
-        auto rows = store.rows(a->server);
+        auto days = store.days(a->server);
         auto alerts = store.alerts(a->server);
         if (a->json)
-            std::printf("%s\n", render_history_json(rows, alerts).dump(2).c_str());
+            std::printf("%s\n", render_history_json(days, alerts).dump(2).c_str());
         else
-            std::printf("%s", render_history_text(rows, alerts).c_str());
+            std::printf("%s", render_history_text(days, alerts).c_str());
     });
 }
 

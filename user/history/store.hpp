@@ -9,15 +9,17 @@
 #include <string>
 #include <vector>
 
+#include "diag/marking.hpp"
+
 struct sqlite3;
 
 namespace dw {
 
-// dscp -1: the handshake ended before the server sent its ServerHello flight.
-struct MarkingRow {
-    std::string server, sni, day;
-    int dscp = -1;
-    uint64_t handshakes = 0, completed = 0;
+// One server endpoint and SNI on one day (UTC): the marking summary of
+// diag/marking.hpp (handshakes, completed, ServerHello flights by DSCP).
+struct DayMarking {
+    std::string day;  // YYYY-MM-DD
+    ServerMarking marking;
 };
 
 struct DriftAlert {
@@ -38,20 +40,33 @@ public:
     HistoryStore(const HistoryStore&) = delete;
     HistoryStore& operator=(const HistoryStore&) = delete;
 
-    // One more handshake (handshakes += 1) and/or one more completion.
-    void add(const std::string& server, const std::string& sni, const std::string& day, int dscp,
-             uint64_t handshakes, uint64_t completed);
-    // The DSCP most handshakes carried on days before `day` (ties: the lower value).
+    // Adds a summary of handshakes that just finished (a delta) to the day's.
+    void add(const std::string& day, const ServerMarking& delta);
+
+    // Handshakes already counted, so that a restarted daemon does not count
+    // the ones still in the kernel's table again: (id, verdict, completed).
+    struct Counted {
+        std::string id, verdict;
+        bool completed = false;
+    };
+    // One transaction: the day's deltas, the flows now counted, and the
+    // counted flows that left the kernel's table (forgotten).
+    void commit(const std::string& day, const std::vector<ServerMarking>& deltas, const std::vector<Counted>& counted,
+                const std::vector<std::string>& forgotten);
+    std::vector<Counted> counted();
+    // The DSCP most ServerHello flights carried on the days before `day`
+    // together (ties: the lower value); nullopt without such days.
     std::optional<int> dominant_before(const std::string& server, const std::string& sni, const std::string& day);
     bool alerted(const std::string& server, const std::string& sni, const std::string& day, int now);
     void record_alert(const DriftAlert& a);
 
-    // Everything, ordered by server, SNI, day, DSCP; server "" means all.
-    std::vector<MarkingRow> rows(const std::string& server = {});
+    // Every day, ordered by server, SNI, day; server "" means all.
+    std::vector<DayMarking> days(const std::string& server = {});
     std::vector<DriftAlert> alerts(const std::string& server = {});
 
 private:
     void exec(const char* sql);
+    void add_rows(const std::string& day, const ServerMarking& delta);
     sqlite3* db_ = nullptr;
     std::string path_;
 };

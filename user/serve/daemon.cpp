@@ -14,6 +14,7 @@
 #include "attach/instance.hpp"
 #include "core/error.hpp"
 #include "diag/collect.hpp"
+#include "diag/marking.hpp"
 #include "export/eventlog.hpp"
 #include "export/flow_export.hpp"
 #include "export/ipfix.hpp"
@@ -57,7 +58,13 @@ public:
     explicit Daemon(const ServeOptions& o) : o_(o), exporter_(FlowExportOptions{secs_ns(o.ipfix_active_timeout),
                                                                                 secs_ns(o.ipfix_idle_timeout)}),
                                              drift_(o.drift_window) {
-        if (!o.history.empty()) history_ = std::make_unique<HistoryStore>(o.history);
+        if (!o.history.empty()) {
+            history_ = std::make_unique<HistoryStore>(o.history);
+            // Handshakes a previous run counted and that may still be in the kernel's table.
+            std::vector<CountedFlow> before;
+            for (auto& c : history_->counted()) before.push_back({std::move(c.id), std::move(c.verdict), c.completed});
+            tracker_.preload(before);
+        }
         if (!o.event_log.empty()) log_ = std::make_unique<EventLog>(o.event_log, o.event_log_max, o.event_log_keep);
         if (!o.ipfix.empty()) {
             ipfix_ = std::make_unique<IpfixSender>(o.ipfix);
@@ -171,12 +178,12 @@ private:
     }
 
     void note_verdicts(const Diagnosis& d) {
-        auto r = tracker_.update(d.flows);
+        auto r = tracker_.update(d.flows, d.now_ns);
         for (const auto& c : r.changes) {
             const auto& v = *c.flow;
             nlohmann::json j{{"event", "verdict"},
                              {"client", v.client + ":" + std::to_string(v.client_port)},
-                             {"server", server_endpoint(v)},
+                             {"server", v.server_endpoint()},
                              {"sni", v.sni},
                              {"verdict", v.verdict_text()},
                              {"outcome", outcome_label(to_string(v.outcome))},
@@ -189,20 +196,29 @@ private:
         }
         if (!history_) return;
         const std::string day = today();
-        for (const auto& f : r.finished) {
-            try {
-                history_->add(f.server, f.sni, day, f.server_hello_dscp, f.handshakes, f.completed);
-                if (!f.handshakes) continue;
-                if (auto a = drift_.observe(*history_, f.server, f.sni, day, f.server_hello_dscp)) {
-                    snap_.daemon.drift_alerts++;
-                    spdlog::warn("DSCP drift: {}", a->message());
-                    emit({{"event", "dscp_drift"}, {"server", a->server}, {"sni", a->sni}, {"day", a->day},
-                          {"dscp", a->now}, {"before", a->before}, {"message", a->message()}});
-                }
-            } catch (const Error& e) {
-                snap_.daemon.history_errors++;
-                throttle_hist_.error(e.line());
+        try {
+            auto deltas = server_markings(r.decided);
+            for (const auto* v : r.completed_late) {
+                ServerMarking late;
+                late.server = v->server_endpoint();
+                late.sni = v->sni;
+                late.completed = 1;
+                deltas.push_back(std::move(late));
             }
+            std::vector<HistoryStore::Counted> counted;
+            for (auto& c : r.counted) counted.push_back({std::move(c.id), std::move(c.verdict), c.completed});
+            history_->commit(day, deltas, counted, r.forgotten);
+            for (const auto& v : r.decided) {
+                auto a = drift_.observe(*history_, v.server_endpoint(), v.sni, day, server_hello_dscp(v));
+                if (!a) continue;
+                snap_.daemon.drift_alerts++;
+                spdlog::warn("DSCP drift: {}", a->message());
+                emit({{"event", "dscp_drift"}, {"server", a->server}, {"sni", a->sni}, {"day", a->day},
+                      {"dscp", a->now}, {"before", a->before}, {"message", a->message()}});
+            }
+        } catch (const Error& e) {
+            snap_.daemon.history_errors++;
+            throttle_hist_.error(e.line());
         }
     }
 

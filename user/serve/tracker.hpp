@@ -19,21 +19,35 @@ struct VerdictChange {
     std::string previous;  // verdict text before; "" for a flow first seen already decided
 };
 
-// A handshake that reached a verdict: what the history stores.
-struct FinishedHandshake {
-    std::string server, sni;
-    int server_hello_dscp = -1;  // highest DSCP of the ServerHello flight; -1: none sent
-    uint64_t handshakes = 0;     // 1 the first time the flow is decided, else 0
-    uint64_t completed = 0;      // 1 when it completed (possibly after a stall)
+
+// A decided handshake, as the history database remembers it across restarts.
+struct CountedFlow {
+    std::string id;  // flow_id()
+    std::string verdict;
+    bool completed = false;
 };
+
+// Identifies one handshake: its flow key and its start (a key can come back).
+std::string flow_id(const FlowVerdict& v, uint64_t now_ns);
 
 class VerdictTracker {
 public:
     struct Result {
         std::vector<VerdictChange> changes;
-        std::vector<FinishedHandshake> finished;
+        // Handshakes that reached a final verdict (completed, stalled, reset,
+        // alert) for the first time: each flow once.
+        std::vector<FlowVerdict> decided;
+        // Earlier decided handshakes that completed after all (a stall that recovered).
+        std::vector<const FlowVerdict*> completed_late;
+        // Decided handshakes whose state changed (new verdict, late completion):
+        // what a restarted daemon must know not to count them again.
+        std::vector<CountedFlow> counted;
+        std::vector<std::string> forgotten;  // ids of decided flows that left the table
     };
-    Result update(const std::vector<FlowVerdict>& flows);
+    // now_ns: the diagnosis' clock (Diagnosis::now_ns), which dates the flows' starts.
+    Result update(const std::vector<FlowVerdict>& flows, uint64_t now_ns);
+    // Flows a previous run already counted (from the history database).
+    void preload(const std::vector<CountedFlow>& flows);
     // Verdicts reached since start, by (verdict label, stage label).
     const std::map<std::pair<std::string, std::string>, uint64_t>& totals() const { return totals_; }
     size_t size() const { return state_.size(); }
@@ -49,8 +63,6 @@ private:
     uint64_t round_ = 0;
 };
 
-// "198.19.0.10:443", "[2001:db8::10]:443".
-std::string server_endpoint(const FlowVerdict& v);
 // The highest DSCP of the ServerHello flight's segments; -1 when there were none.
 int server_hello_dscp(const FlowVerdict& v);
 
