@@ -18,22 +18,14 @@
 #               same counters (they live in the pinned maps)
 source "$(dirname "$0")/lib.sh"
 dw_need_root
-LAB_SUFFIX=$SUFFIX
-# shellcheck source=lab/lab.sh
-source "$E2E_DIR/../../lab/lab.sh"
+source "$E2E_DIR/lab_lib.sh"
 source "$E2E_DIR/serve_lib.sh"
 
 FULL=$WORK/full # a tiny tmpfs for the event log
-_serve_exit() {
-  local rc=$?
-  set +e
-  [ -n "${SERVE_PID:-}" ] && kill -TERM "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null
+dwl_on_exit() {
+  [ -n "${SERVE_PID:-}" ] && serve_stop
   mountpoint -q "$FULL" && umount "$FULL"
-  [ -e "$PIN" ] && dw "$LAB_GW" detach --all >/dev/null 2>&1
-  (exit $rc)
-  _lab_on_exit
 }
-trap _serve_exit EXIT
 
 gt0() { [ "${1:-0}" -gt 0 ]; }
 
@@ -62,7 +54,7 @@ serve_start "$LAB_GW" "${SERVE_OPTS[@]}"
 expect_eq "no instance yet: dscpwatch_instance_up 0" 0 "$(metric dscpwatch_instance_up)"
 check "no instance yet: the daemon says why, and how to fix it" grep -q "no live instance: .*attach" "$WORK/serve.err"
 
-dw "$LAB_GW" attach "$LAB_GW_SERVER_IF" "$LAB_GW_CLIENT_IF" >/dev/null
+dwl_fresh "$LAB_GW_CLIENT_IF" # both of gw's interfaces
 check "the daemon picks up the instance once attached" wait_metric dscpwatch_instance_up -eq 1
 
 # ------------------------------------------------------------------ traffic, scraped while it runs
@@ -199,7 +191,7 @@ check "space again: the remark change is logged" grep -q '"mode":"zero","previou
 dw "$LAB_GW" detach --all >/dev/null
 check "instance removed under the daemon: instance_up 0" wait_metric dscpwatch_instance_up -eq 0
 check "... an event line says so" grep -q '"event":"instance".*"state":"lost"' "$LOG"
-dw "$LAB_GW" attach "$LAB_GW_SERVER_IF" "$LAB_GW_CLIENT_IF" >/dev/null
+dwl_fresh "$LAB_GW_CLIENT_IF"
 check "attached again: instance_up 1" wait_metric dscpwatch_instance_up -eq 1
 lab_clients 2 --timeout 4 >/dev/null
 check "... and it counts the new traffic" wait_metric 'dscpwatch_packets_total{interface="g-srv",direction="ingress",dscp="46"}' -gt 0
