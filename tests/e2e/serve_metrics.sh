@@ -140,7 +140,7 @@ import json, sys
 [json.loads(l) for l in open(sys.argv[1])]' "$LOG"
 check "event log: stalled verdicts" grep -q '"event":"verdict".*"verdict":"stalled at ServerHello flight"' "$LOG"
 check "event log: completed verdicts" grep -q '"event":"verdict".*"verdict":"completed"' "$LOG"
-check "event log: the remark mode change" grep -q '"event":"remark_mode","generation":[0-9]*,"mode":"zero","previous":"off"' "$LOG"
+check "event log: the remark mode change" grep -q '"event":"remark_mode","mode":"zero","previous":"off","generation":[0-9]*' "$LOG"
 
 # ------------------------------------------------------------------ robustness
 check "collector down: IPFIX export errors are counted" wait_metric dscpwatch_ipfix_export_errors_total -ge 1

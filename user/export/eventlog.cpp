@@ -52,8 +52,8 @@ void EventLog::rotate() {
     std::rename(path_.c_str(), (path_ + ".1").c_str());
 }
 
-bool EventLog::write(const nlohmann::json& line) {
-    std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+bool EventLog::write(const nlohmann::ordered_json& line) {
+    std::string text = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
     if (!ensure_open()) return false;
     if (max_bytes_ && size_ > 0 && size_ + text.size() > max_bytes_) {
         rotate();

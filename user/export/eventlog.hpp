@@ -18,9 +18,9 @@ public:
     EventLog(const EventLog&) = delete;
     EventLog& operator=(const EventLog&) = delete;
 
-    // Appends one line (the object, compact, plus "\n"). Returns false on
-    // failure; error() then says why.
-    bool write(const nlohmann::json& line);
+    // Appends one line (the object, compact, keys in the given order, plus
+    // "\n"). Returns false on failure; error() then says why.
+    bool write(const nlohmann::ordered_json& line);
     const std::string& error() const { return error_; }
     const std::string& path() const { return path_; }
 

@@ -111,10 +111,11 @@ public:
     }
 
 private:
-    void emit(nlohmann::json j) {
+    // One event line: "ts" first, then the fields in the order given.
+    void emit(const nlohmann::ordered_json& j) {
         if (!log_) return;
-        nlohmann::json line{{"ts", iso8601_utc(unix_now_ns())}};
-        line.update(j);
+        nlohmann::ordered_json line{{"ts", iso8601_utc(unix_now_ns())}};
+        for (const auto& [k, v] : j.items()) line[k] = v;
         if (log_->write(line)) {
             snap_.daemon.eventlog_lines++;
         } else {
@@ -181,18 +182,18 @@ private:
         auto r = tracker_.update(d.flows, d.now_ns);
         for (const auto& c : r.changes) {
             const auto& v = *c.flow;
-            nlohmann::json j{{"event", "verdict"},
+            nlohmann::ordered_json j{{"event", "verdict"},
                              {"client", v.client + ":" + std::to_string(v.client_port)},
                              {"server", v.server_endpoint()},
                              {"sni", v.sni},
                              {"verdict", v.verdict_text()},
                              {"outcome", outcome_label(to_string(v.outcome))},
                              {"stage", std::string(stage_key(v.stage))},
-                             {"previous", c.previous.empty() ? nullptr : nlohmann::json(c.previous)},
+                             {"previous", c.previous.empty() ? nullptr : nlohmann::ordered_json(c.previous)},
                              {"history", v.history}};
             const int sh = server_hello_dscp(v);
-            j["server_hello_dscp"] = sh >= 0 ? nlohmann::json(sh) : nlohmann::json(nullptr);
-            emit(std::move(j));
+            j["server_hello_dscp"] = sh >= 0 ? nlohmann::ordered_json(sh) : nlohmann::ordered_json(nullptr);
+            emit(j);
         }
         if (!history_) return;
         const std::string day = today();
