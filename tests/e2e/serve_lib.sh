@@ -35,14 +35,33 @@ serve_args() {
   printf '%s\n' "${out[@]}"
 }
 
+# unit_caps: the unit's CapabilityBoundingSet as setpriv wants it: "-all,+bpf,+perfmon,+net_admin".
+unit_caps() {
+  local caps c out="-all"
+  caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT")
+  for c in $caps; do
+    c=${c#CAP_}
+    out+=",+${c,,}"
+  done
+  echo "$out"
+}
+
 # serve_start NS [--opt=value]...: the daemon in the background (SERVE_PID),
 # stdout/stderr appended to $WORK/serve.out / serve.err; returns once /metrics answers.
+# With SERVE_CAPS=unit it runs as the unit does: only the unit's capabilities
+# (setpriv --bounding-set), in NS by nsenter (which, unlike ip netns exec,
+# keeps /sys/fs/bpf in view).
 serve_start() {
   local ns=$1
   shift
   local args=()
   mapfile -t args < <(serve_args "$@")
-  "$DW" --netns "$ns" --pin-root "$PIN" "${args[@]}" >>"$WORK/serve.out" 2>>"$WORK/serve.err" &
+  if [ "${SERVE_CAPS:-}" = unit ]; then
+    nsenter --net="/run/netns/$ns" setpriv --bounding-set="$(unit_caps)" --inh-caps=-all --ambient-caps=-all \
+      "$DW" --pin-root "$PIN" "${args[@]}" >>"$WORK/serve.out" 2>>"$WORK/serve.err" &
+  else
+    "$DW" --netns "$ns" --pin-root "$PIN" "${args[@]}" >>"$WORK/serve.out" 2>>"$WORK/serve.err" &
+  fi
   SERVE_PID=$!
   _PIDS+=("$SERVE_PID")
   SERVE_NS=$ns
