@@ -7,6 +7,8 @@ namespace dw {
 std::optional<DriftAlert> DriftDetector::observe(HistoryStore& store, const std::string& server,
                                                  const std::string& sni, const std::string& day, int dscp) {
     if (dscp < 0) return std::nullopt;
+    // Bounded memory: past this many servers, the windows start afresh.
+    if (recent_.size() >= kMaxServers && !recent_.count({server, sni})) recent_.clear();
     auto& q = recent_[{server, sni}];
     q.push_back(dscp);
     while (q.size() > window_) q.pop_front();

@@ -21,6 +21,8 @@ public:
     std::optional<DriftAlert> observe(HistoryStore& store, const std::string& server, const std::string& sni,
                                       const std::string& day, int dscp);
 
+    static constexpr size_t kMaxServers = 100000;  // (server, SNI) windows kept in memory
+
 private:
     size_t window_;
     std::map<std::pair<std::string, std::string>, std::deque<int>> recent_;
