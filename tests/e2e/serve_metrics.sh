@@ -5,6 +5,7 @@
 #   unit        systemd-analyze verify accepts the unit (ExecStart pointed at our binary)
 #   no instance the daemon starts before `attach`, says why it has nothing to read,
 #               serves dscpwatch_instance_up 0, and picks the instance up once it exists
+#   bad input   port taken, bad addresses, unwritable paths: one line naming cause and fix
 #   metrics     scraped with curl during lab traffic; after the traffic stops, every
 #               per-interface/DSCP packet and byte series, remark series and global
 #               counter equals `dscpwatch stats --json`, flows equal `status --json`;
@@ -53,6 +54,15 @@ LOG=$FULL/events.jsonl
 SERVE_OPTS=(--event-log="$LOG" --history="$WORK/history.db" --interval=0.5)
 serve_start "$LAB_GW" "${SERVE_OPTS[@]}"
 expect_eq "no instance yet: dscpwatch_instance_up 0" 0 "$(metric dscpwatch_instance_up)"
+expect_error "the metrics port is taken" "cannot listen for metrics on 127.0.0.1:$METRICS_PORT" "port free" \
+  dw "$LAB_GW" serve --metrics 127.0.0.1:$METRICS_PORT
+expect_error "a bad metrics address" "bad metrics address '127.0.0.1:99999'" "ADDR:PORT" \
+  dw "$LAB_GW" serve --metrics 127.0.0.1:99999
+expect_error "a bad collector" "bad IPFIX collector '127.0.0.1'" "HOST:PORT" dw "$LAB_GW" serve --ipfix 127.0.0.1
+expect_error "an event log in a missing directory" "cannot open event log $WORK/no/e.jsonl: No such file" \
+  "--event-log" dw "$LAB_GW" serve --event-log "$WORK/no/e.jsonl"
+expect_error "a history in a missing directory" "cannot open the history database $WORK/no/h.db" "--history" \
+  dw "$LAB_GW" serve --history "$WORK/no/h.db"
 check "no instance yet: the daemon says why, and how to fix it" grep -q "no live instance: .*attach" "$WORK/serve.err"
 
 dwl_fresh "$LAB_GW_CLIENT_IF" # both of gw's interfaces

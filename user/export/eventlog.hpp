@@ -21,6 +21,8 @@ public:
     // Appends one line (the object, compact, keys in the given order, plus
     // "\n"). Returns false on failure; error() then says why.
     bool write(const nlohmann::ordered_json& line);
+    // Opens the file now (appending); false, with error(), when it cannot.
+    bool open_now() { return ensure_open(); }
     const std::string& error() const { return error_; }
     const std::string& path() const { return path_; }
 

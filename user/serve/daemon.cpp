@@ -65,7 +65,13 @@ public:
             for (auto& c : history_->counted()) before.push_back({std::move(c.id), std::move(c.verdict), c.completed});
             tracker_.preload(before);
         }
-        if (!o.event_log.empty()) log_ = std::make_unique<EventLog>(o.event_log, o.event_log_max, o.event_log_keep);
+        if (!o.event_log.empty()) {
+            log_ = std::make_unique<EventLog>(o.event_log, o.event_log_max, o.event_log_keep);
+            // A path that cannot be opened at all is a mistake in the command line; a
+            // full disk later is not (the daemon then keeps serving and counts the loss).
+            if (!log_->open_now())
+                throw Error(log_->error(), "create its directory, or give another --event-log path");
+        }
         if (!o.ipfix.empty()) {
             ipfix_ = std::make_unique<IpfixSender>(o.ipfix);
             encoder_ = std::make_unique<IpfixEncoder>(o.ipfix_domain);

@@ -35,6 +35,12 @@ MetricsServer::MetricsServer(const std::string& listen)
     srv_->Get("/", [](const httplib::Request&, httplib::Response& res) {
         res.set_content("dscpwatch: metrics at /metrics\n", "text/plain");
     });
+    // cpp-httplib's default sets SO_REUSEPORT, which would let a second daemon
+    // share the port silently: SO_REUSEADDR only, so "port taken" is an error.
+    srv_->set_socket_options([](socket_t sock) {
+        int yes = 1;
+        setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    });
     srv_->set_keep_alive_max_count(10);
     srv_->set_read_timeout(5, 0);
     srv_->set_write_timeout(5, 0);
