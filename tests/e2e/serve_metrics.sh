@@ -54,15 +54,17 @@ LOG=$FULL/events.jsonl
 SERVE_OPTS=(--event-log="$LOG" --history="$WORK/history.db" --interval=0.5)
 serve_start "$LAB_GW" "${SERVE_OPTS[@]}"
 expect_eq "no instance yet: dscpwatch_instance_up 0" 0 "$(metric dscpwatch_instance_up)"
+# serve_bad ARGS...: a daemon that must refuse to start (bounded: a regression fails, never hangs).
+serve_bad() { timeout 10 "$DW" --netns "$LAB_GW" --pin-root "$PIN" serve "$@"; }
 expect_error "the metrics port is taken" "cannot listen for metrics on 127.0.0.1:$METRICS_PORT" "port free" \
-  dw "$LAB_GW" serve --metrics 127.0.0.1:$METRICS_PORT
+  serve_bad --metrics 127.0.0.1:$METRICS_PORT
 expect_error "a bad metrics address" "bad metrics address '127.0.0.1:99999'" "ADDR:PORT" \
-  dw "$LAB_GW" serve --metrics 127.0.0.1:99999
-expect_error "a bad collector" "bad IPFIX collector '127.0.0.1'" "HOST:PORT" dw "$LAB_GW" serve --ipfix 127.0.0.1
+  serve_bad --metrics 127.0.0.1:99999
+expect_error "a bad collector" "bad IPFIX collector '127.0.0.1'" "HOST:PORT" serve_bad --ipfix 127.0.0.1
 expect_error "an event log in a missing directory" "cannot open event log $WORK/no/e.jsonl: No such file" \
-  "--event-log" dw "$LAB_GW" serve --event-log "$WORK/no/e.jsonl"
+  "--event-log" serve_bad --event-log "$WORK/no/e.jsonl"
 expect_error "a history in a missing directory" "cannot open the history database $WORK/no/h.db" "--history" \
-  dw "$LAB_GW" serve --history "$WORK/no/h.db"
+  serve_bad --history "$WORK/no/h.db"
 check "no instance yet: the daemon says why, and how to fix it" grep -q "no live instance: .*attach" "$WORK/serve.err"
 
 dwl_fresh "$LAB_GW_CLIENT_IF" # both of gw's interfaces
@@ -198,9 +200,10 @@ dw "$LAB_GW" remark off >/dev/null                                   # a line to
 check "disk full: event log errors are counted" wait_metric dscpwatch_eventlog_errors_total -gt "$before_err"
 check "disk full: the daemon logs the error" grep -q "cannot write event log .*No space left on device" "$WORK/serve.err"
 check "disk full: still serving metrics" dw_quiet scrape
+lines_before=$(metric dscpwatch_eventlog_lines_total)
 rm -f "$FULL/filler"
 dw "$LAB_GW" remark zero >/dev/null
-check "space again: the event log resumes" wait_metric dscpwatch_eventlog_lines_total -gt "$(grep -c . "$LOG" | awk '{print $1 - 1}')"
+check "space again: the event log resumes" wait_metric dscpwatch_eventlog_lines_total -gt "$lines_before"
 sleep 1
 check "space again: the remark change is logged" grep -q '"mode":"zero","previous":"off"' <(tail -n 3 "$LOG")
 
