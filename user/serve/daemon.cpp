@@ -16,12 +16,12 @@
 #include "diag/collect.hpp"
 #include "diag/marking.hpp"
 #include "export/eventlog.hpp"
-#include "export/flow_export.hpp"
-#include "export/ipfix.hpp"
 #include "export/prometheus.hpp"
 #include "history/drift.hpp"
 #include "history/store.hpp"
+#include "serve/ipfix_export.hpp"
 #include "serve/metrics_server.hpp"
+#include "serve/throttled.hpp"
 #include "serve/tracker.hpp"
 #include "view/stats_view.hpp"
 
@@ -36,28 +36,9 @@ uint64_t unix_now_ns() {
 
 uint64_t secs_ns(double s) { return static_cast<uint64_t>(s * 1e9); }
 
-// Logs an error at most once per distinct message and minute, so a full disk
-// or a dead collector does not flood the journal.
-class Throttled {
-public:
-    void error(const std::string& msg) {
-        const uint64_t now = monotonic_now_ns();
-        if (msg == last_ && now - at_ < 60'000'000'000ull) return;
-        last_ = msg;
-        at_ = now;
-        spdlog::error("{}", msg);
-    }
-
-private:
-    std::string last_;
-    uint64_t at_ = 0;
-};
-
 class Daemon {
 public:
-    explicit Daemon(const ServeOptions& o) : o_(o), exporter_(FlowExportOptions{secs_ns(o.ipfix_active_timeout),
-                                                                                secs_ns(o.ipfix_idle_timeout)}),
-                                             drift_(o.drift_window) {
+    explicit Daemon(const ServeOptions& o) : o_(o), drift_(o.drift_window) {
         if (!o.history.empty()) {
             history_ = std::make_unique<HistoryStore>(o.history);
             // Handshakes a previous run counted and that may still be in the kernel's table.
@@ -72,10 +53,10 @@ public:
             if (!log_->open_now())
                 throw Error(log_->error(), "create its directory, or give another --event-log path");
         }
-        if (!o.ipfix.empty()) {
-            ipfix_ = std::make_unique<IpfixSender>(o.ipfix);
-            encoder_ = std::make_unique<IpfixEncoder>(o.ipfix_domain);
-        }
+        if (!o.ipfix.empty())
+            ipfix_ = std::make_unique<IpfixExport>(IpfixExportOptions{
+                o.ipfix, o.ipfix_domain, secs_ns(o.ipfix_template_interval),
+                FlowExportOptions{secs_ns(o.ipfix_active_timeout), secs_ns(o.ipfix_idle_timeout)}});
         if (!o.metrics.empty()) http_ = std::make_unique<MetricsServer>(o.metrics);
         snap_.version = o.version;
     }
@@ -245,29 +226,7 @@ private:
     }
 
     void export_flows(const std::vector<FlowEntry>& flows, bool flush) {
-        if (!ipfix_) return;
-        const uint64_t mono = monotonic_now_ns(), wall = unix_now_ns();
-        auto recs = exporter_.collect(flows, cfg_, mono, wall, flush);
-        // Templates on start, every template interval, and after a failed send:
-        // a collector that was down (or restarted) has lost them.
-        const bool templates =
-            !template_sent_ || ipfix_failing_ || mono - template_at_ >= secs_ns(o_.ipfix_template_interval);
-        if (recs.empty() && !templates) return;
-        for (const auto& m : encoder_->encode(recs, templates, static_cast<uint32_t>(wall / 1000000000ull))) {
-            if (ipfix_->send(m)) {
-                snap_.daemon.ipfix_messages++;
-                ipfix_failing_ = false;
-            } else {
-                ipfix_failing_ = true;
-                snap_.daemon.ipfix_errors++;
-                throttle_ipfix_.error(ipfix_->error() + " (is the collector up? the daemon keeps exporting)");
-            }
-        }
-        snap_.daemon.ipfix_records += recs.size();
-        if (templates) {
-            template_sent_ = true;
-            template_at_ = mono;
-        }
+        if (ipfix_) ipfix_->run(flows, cfg_, flush, snap_.daemon);
     }
 
     void refresh(bool final) {
@@ -315,20 +274,15 @@ private:
     uint64_t inode_ = 0;
     std::unique_ptr<HistoryStore> history_;
     std::unique_ptr<EventLog> log_;
-    std::unique_ptr<IpfixSender> ipfix_;
-    std::unique_ptr<IpfixEncoder> encoder_;
+    std::unique_ptr<IpfixExport> ipfix_;
     std::unique_ptr<MetricsServer> http_;
-    FlowExporter exporter_;
     DriftDetector drift_;
     VerdictTracker tracker_;
     MetricsSnapshot snap_;
     std::optional<RemarkMode> mode_;
     uint64_t generation_ = 0;
     RemarkConfig cfg_;
-    bool template_sent_ = false;
-    bool ipfix_failing_ = false;
-    uint64_t template_at_ = 0;
-    Throttled throttle_log_, throttle_inst_, throttle_hist_, throttle_ipfix_;
+    Throttled throttle_log_, throttle_inst_, throttle_hist_;
 };
 
 }  // namespace
