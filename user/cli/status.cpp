@@ -59,6 +59,8 @@ void run_status(bool json) {
     v.now_unix = static_cast<uint64_t>(time(nullptr));
     try {
         v.kernel = probe_kernel_features();
+        v.tc_auto = auto_tc_choice(*v.kernel);
+        v.missing = missing_requirements(*v.kernel);
     } catch (const std::exception& e) {
         spdlog::debug("kernel feature probe failed: {}", e.what());
     }
