@@ -20,8 +20,10 @@ echo "guest kernel: $(uname -r)"
 # (nothing lost, counters add up) are the same. Set the variables to override.
 export DW_TOGGLE_PPS=${DW_TOGGLE_PPS:-200} DW_TOGGLE_SECS=${DW_TOGGLE_SECS:-15}
 export DW_TOGGLE_MIN_SWITCHES=${DW_TOGGLE_MIN_SWITCHES:-10}
+# Every timeout of the e2e scripts' traffic tools and waits, stretched.
+export DW_E2E_TIME_SCALE=${DW_E2E_TIME_SCALE:-4}
 echo "guest: smaller runs under TCG: e2e_toggle at $DW_TOGGLE_PPS datagrams/s for $DW_TOGGLE_SECS s," \
-  "at least $DW_TOGGLE_MIN_SWITCHES policy switches (host: 1000/s, 10 s, 50)"
+  "at least $DW_TOGGLE_MIN_SWITCHES policy switches (host: 1000/s, 10 s, 50); e2e timeouts x$DW_E2E_TIME_SCALE"
 cd "$build" || exit 125
 failed=()
 summary=()
