@@ -31,7 +31,7 @@ if [ "${DW_SKIP_VMTEST:-0}" != 1 ]; then
   echo "=== vmtest: Debian 12's kernel in qemu (set DW_SKIP_VMTEST=1 to skip)"
   start=$(date +%s)
   # shellcheck disable=SC2086
-  "$here/vmtest/run" --timeout "${DW_VMTEST_TIMEOUT:-2700}" --tmpfs "$build/Testing" -- \
+  "$here/vmtest/run" --timeout "${DW_VMTEST_TIMEOUT:-2400}" --tmpfs "$build/Testing" -- \
     "$here/vmtest/suite.sh" "$build" ${DW_VMTEST_LABELS:-kernel e2e} || vm_rc=$?
   vm_took=$(( $(date +%s) - start ))
   guest_kernel=$("$here/vmtest/run" --print-kernel 2>/dev/null || echo "(Debian 12's 6.1)")
