@@ -17,6 +17,28 @@
 #include "rewrite.h"
 
 /*
+ * The body of the two global functions below. Linux 6.1's map helpers take a
+ * key from the stack, a packet or a map value, but not from memory that a
+ * global function was given; and a copy on the stack would take the call
+ * chain past 6.1's 512-byte limit. So track with a copy in a per-CPU map.
+ */
+DW_INLINE int dw_hs_enter(struct dw_ctx *c, const struct dw_pkt *p, const struct dw_flow_key *k,
+			  int where, __u64 now)
+{
+	__u32 zero = 0;
+	struct dw_flow_key *key;
+
+	if (!p || !k)
+		return DW_HS_NONE;
+	key = bpf_map_lookup_elem(&dw_key_scratch, &zero);
+	if (!key)
+		return DW_HS_NONE;
+	*key = *k;
+	c->dscp = (where >> 8) & 63;
+	return dw_hs_track(c, p, key, where & 1, now);
+}
+
+/*
  * Handshake tracking runs in global functions, one per context type: the
  * verifier checks each once, on its own, instead of once per parser path.
  * where: bit 0 the sender is endpoint B, bit 1 egress, bits 8-13 the DSCP the
@@ -27,10 +49,7 @@ __noinline int dw_hs_xdp(struct xdp_md *ctx, const struct dw_pkt *p, const struc
 {
 	struct dw_ctx c = { .xdp = ctx, .ifindex = ctx->ingress_ifindex, .dir = DW_DIR_INGRESS, .is_xdp = 1 };
 
-	if (!p || !k)
-		return DW_HS_NONE;
-	c.dscp = (where >> 8) & 63;
-	return dw_hs_track(&c, p, k, where & 1, now);
+	return dw_hs_enter(&c, p, k, where, now);
 }
 
 __noinline int dw_hs_tc(struct __sk_buff *skb, const struct dw_pkt *p, const struct dw_flow_key *k,
@@ -39,10 +58,7 @@ __noinline int dw_hs_tc(struct __sk_buff *skb, const struct dw_pkt *p, const str
 	struct dw_ctx c = { .skb = skb, .ifindex = skb->ifindex,
 			    .dir = (where & 2) ? DW_DIR_EGRESS : DW_DIR_INGRESS };
 
-	if (!p || !k)
-		return DW_HS_NONE;
-	c.dscp = (where >> 8) & 63;
-	return dw_hs_track(&c, p, k, where & 1, now);
+	return dw_hs_enter(&c, p, k, where, now);
 }
 
 /* Count the frame everywhere it belongs, decide its remark, and follow its

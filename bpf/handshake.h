@@ -142,7 +142,7 @@ DW_INLINE void dw_event_hello(const struct dw_ctx *c, const struct dw_flow_key *
 			      __u32 plen, __u64 now)
 {
 	struct dw_event *ev = bpf_ringbuf_reserve(&dw_events, sizeof(*ev) + DW_SNIPPET_MAX, 0);
-	__u32 n = plen < DW_SNIPPET_MAX ? plen : DW_SNIPPET_MAX;
+	__u32 n = plen < DW_SNIPPET_MAX ? plen : DW_SNIPPET_MAX, m;
 
 	if (!ev) {
 		dw_count(DW_CNT_EVENTS_DROPPED);
@@ -159,13 +159,18 @@ DW_INLINE void dw_event_hello(const struct dw_ctx *c, const struct dw_flow_key *
 	ev->client = hs->client;
 	ev->dir = c->dir;
 	ev->seg_len = p->l3_len;
-	DW_BARRIER_VAR(n);
-	if (n == 0 || n > DW_SNIPPET_MAX) {
-		n = 0;
-	} else {
-		DW_BARRIER_VAR(n);
+	/* The load helpers need a length of 1 or more that the verifier can see.
+	 * Bound n - 1 in its own register and add the 1 after the check: Linux
+	 * 6.1's verifier does not carry a bound on n - 1 back to n. */
+	m = n - 1;
+	DW_BARRIER_VAR(m);
+	if (m < DW_SNIPPET_MAX) {
+		DW_BARRIER_VAR(m);
+		n = m + 1;
 		if (dw_load(c, off, (void *)(ev + 1), n))
 			n = 0;
+	} else {
+		n = 0;
 	}
 	ev->snippet_len = n;
 	bpf_ringbuf_submit(ev, 0);

@@ -108,6 +108,15 @@ struct {
 	__type(value, struct dw_hs);
 } dw_hs_scratch SEC(".maps");
 
+/* Per-CPU copy of a flow key for the handshake functions: a key that helpers
+ * accept on every kernel, kept off the stack (see dw_hs_enter). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dw_flow_key);
+} dw_key_scratch SEC(".maps");
+
 /* Hello snippets and stage changes for userspace (SNI, versions, verdicts). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

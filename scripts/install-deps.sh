@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages that dscpwatch needs to build, test and run its lab.
+# Installs the Debian 12 packages that dscpwatch needs to build, test and run its lab,
+# and to boot Debian's 6.1 kernel in qemu for the vmtest stage (vmtest/run).
 # Safe to run again: apt-get skips what is already installed.
 set -euo pipefail
 
@@ -20,7 +21,8 @@ apt-get install -y -q --no-install-recommends \
   libmnl-dev \
   libcpp-httplib-dev libsqlite3-dev \
   iproute2 iputils-ping nftables ethtool tcpdump tshark \
-  python3 openssl curl procps psmisc kmod
+  python3 openssl curl procps psmisc kmod \
+  qemu-system-x86 busybox-static cpio xz-utils
 
 # The daemon's tests: promtool (package prometheus) checks the metrics text,
 # nfcapd/nfdump (package nfdump) receive and read back the IPFIX export, and

@@ -26,13 +26,38 @@ round() {
 }
 
 N='[0-9]+'
-round "default hooks (XDP native in, TCX out)" "^xdp:$N/xdp tcx ingress:\[\] egress:\[$N\] clsact:none$"
-round "generic XDP" "^xdp:$N/xdpgeneric tcx ingress:\[\] egress:\[$N\] clsact:none$" --xdp-mode generic
-round "--hook tc --tc-mode tcx" "^xdp:none tcx ingress:\[$N\] egress:\[$N\] clsact:none$" --hook tc --tc-mode tcx
+# tc hooks: TCX links where the kernel has them (Linux 6.6+); elsewhere
+# --tc-mode auto falls back to a clsact filter, and --tc-mode tcx fails cleanly.
+TCX=$($B status --json | dwj 'j["kernel"]["tcx"]')
+echo "# kernel $(uname -r): TCX ${TCX}"
+if [ "$TCX" = True ]; then
+  TC_OUT="tcx ingress:\[\] egress:\[$N\] clsact:none"
+else
+  TC_OUT="tcx ingress:\[\] egress:\[\] clsact:0/1"
+fi
+# tcx_round LABEL HOOKS-REGEX ATTACH-ARGS...: a round with --tc-mode tcx; without
+# TCX, the attach must fail with one line naming the fix and change nothing.
+tcx_round() {
+  local label="$1"
+  if [ "$TCX" = True ]; then
+    round "$@"
+    return
+  fi
+  shift 2
+  local before
+  before=$(dw_snapshot "$NS_B" b0)
+  expect_error "$label: refused without TCX" "has no TCX links \\(Linux 6\\.6\\+\\)" "--tc-mode clsact or auto" \
+    $B attach b0 "$@"
+  expect_same "$label: b0 untouched" "$before" "$(dw_snapshot "$NS_B" b0)"
+}
+
+round "default hooks (XDP native in, tc out: TCX, or clsact without it)" "^xdp:$N/xdp $TC_OUT$"
+round "generic XDP" "^xdp:$N/xdpgeneric $TC_OUT$" --xdp-mode generic
+tcx_round "--hook tc --tc-mode tcx" "^xdp:none tcx ingress:\[$N\] egress:\[$N\] clsact:none$" --hook tc --tc-mode tcx
 round "--hook tc --tc-mode clsact (qdisc added, then removed)" "^xdp:none tcx ingress:\[\] egress:\[\] clsact:1/1$" \
   --hook tc --tc-mode clsact
 round "XDP in, clsact out" "^xdp:$N/xdp tcx ingress:\[\] egress:\[\] clsact:0/1$" --tc-mode clsact
-round "tc egress only" "^xdp:none tcx ingress:\[\] egress:\[$N\] clsact:none$" --direction egress
+round "tc egress only" "^xdp:none $TC_OUT$" --direction egress
 round "XDP ingress only" "^xdp:$N/xdp tcx ingress:\[\] egress:\[\] clsact:none$" --direction ingress
 
 # A clsact qdisc with foreign filters was there first: a BPF filter on ingress,
@@ -45,7 +70,7 @@ round "foreign clsact filters, --hook tc --tc-mode clsact" "^xdp:none tcx ingres
 check "... the foreign BPF filter is still on ingress" bash -c "tc -n $NS_B filter show dev b0 ingress | grep -q tc_foreign"
 check "... the u32 filter is still on egress" bash -c "tc -n $NS_B filter show dev b0 egress | grep -q u32"
 round "foreign clsact filters, default hooks with clsact" "^xdp:$N/xdp tcx ingress:\[\] egress:\[\] clsact:1/2$" --tc-mode clsact
-round "foreign clsact filters, TCX" "^xdp:none tcx ingress:\[$N\] egress:\[$N\] clsact:1/1$" --hook tc --tc-mode tcx
+tcx_round "foreign clsact filters, TCX" "^xdp:none tcx ingress:\[$N\] egress:\[$N\] clsact:1/1$" --hook tc --tc-mode tcx
 
 # The instance outlives single detaches, with its counters; detach --all
 # removes every attachment, the clsact qdisc it added, and the pins.

@@ -206,7 +206,10 @@ def cmd_tcx(dev):
         struct.pack_into("=IIII", attr, 0, ifindex, attach_type, 0, 0)
         struct.pack_into("=QI", attr, 16, ctypes.addressof(ids), 64)
         if libc.syscall(321, 16, attr, 64) != 0:  # SYS_bpf (x86_64), BPF_PROG_QUERY
-            out.append(f"{name}:error{ctypes.get_errno()}")
+            err = ctypes.get_errno()
+            # EINVAL: the kernel does not know the attach type (no TCX before
+            # Linux 6.6), so no TCX program can be there.
+            out.append(f"{name}:[]" if err == 22 else f"{name}:error{err}")
             continue
         cnt = struct.unpack_from("=I", attr, 24)[0]
         out.append(f"{name}:[{','.join(str(ids[i]) for i in range(cnt))}]")

@@ -297,9 +297,14 @@ dw_gateway() {
   dw_neigh "$NS_B" b0 2001:db8:2::2 "$mg1"
 }
 
-# dw_wait_file FILE [SECONDS]: wait until FILE exists (default 5 s).
+# dw_sleep SECONDS: sleep, times DW_E2E_TIME_SCALE (for waits that give a
+# program time to start, which takes longer under vmtest's TCG).
+dw_sleep() { sleep "$(awk -v s="$1" -v k="${DW_E2E_TIME_SCALE:-1}" 'BEGIN { print s * k }')"; }
+
+# dw_wait_file FILE [SECONDS]: wait until FILE exists (default 5 s; times
+# DW_E2E_TIME_SCALE on a slow machine, as under vmtest's TCG).
 dw_wait_file() {
-  local i n=$(( ${2:-5} * 50 ))
+  local i n=$(( ${2:-5} * 50 * ${DW_E2E_TIME_SCALE:-1} ))
   for ((i = 0; i < n; i++)); do
     [ -e "$1" ] && return 0
     sleep 0.02

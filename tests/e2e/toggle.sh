@@ -15,8 +15,12 @@ dw_need_root
 dw_pair
 PIN_B=$PIN-b
 
-PPS=1000
-SECS=10
+# DW_TOGGLE_PPS / _SECS / _MIN_SWITCHES make a smaller run where the machine is
+# slow (vmtest/suite.sh sets them under qemu's TCG); the checks stay the same.
+PPS=${DW_TOGGLE_PPS:-1000}
+SECS=${DW_TOGGLE_SECS:-10}
+MIN_SWITCHES=${DW_TOGGLE_MIN_SWITCHES:-$((SECS * 5))}
+echo "# $PPS datagrams/s for $SECS s, at least $MIN_SWITCHES policy switches"
 
 # Two instances, loaded in parallel.
 "$DW" --netns "$NS_B" --pin-root "$PIN_B" attach b0 --direction ingress >/dev/null &
@@ -54,7 +58,7 @@ sleep 0.5
 dw_stop "$R4"
 dw_stop "$R6"
 expect_eq "every remark command succeeded ($toggles)" 0 "$failed"
-check "the policy switched often during the stream ($toggles switches)" test $toggles -ge $((SECS * 5))
+check "the policy switched often during the stream ($toggles switches)" test $toggles -ge "$MIN_SWITCHES"
 
 SA=$(dw "$NS_A" stats --json)
 FA=$(dw "$NS_A" flows --json --top 0)
@@ -76,7 +80,7 @@ for fam in 4 6; do
   expect_eq "IPv$fam: b0's flow record: sent, {0: remarked, 46: not remarked}" "1 $sent {\"0\": $r0, \"46\": $r46}" \
     "$(dwj "fline(flows(proto='udp', port=$port))" <<<"$FB" | awk '{print $1, $3, $7, $8, $9, $10}')"
   changes=$(dwj "flows(proto='udp', port=$port)[0]['c2s']['changes']" <<<"$FB")
-  check "IPv$fam: b0 saw the DSCP change many times ($changes)" test "$changes" -ge $((SECS * 2))
+  check "IPv$fam: b0 saw the DSCP change many times ($changes)" test "$changes" -ge $((MIN_SWITCHES * 2 / 5))
 done
 
 # Both streams together, at a0: remarked + not remarked = everything sent.

@@ -6,6 +6,7 @@ Every loop is bounded in count and time; every socket has a timeout."""
 import argparse
 import hashlib
 import json
+import os
 import signal
 import socket
 import struct
@@ -219,6 +220,12 @@ def main():
     q.add_argument("--bytes", type=int, default=100000)
     q.add_argument("--timeout", type=float, default=10)
     a = p.parse_args()
+    # DW_E2E_TIME_SCALE stretches every timeout on a slow machine (vmtest's
+    # qemu under TCG sets it); counts and rates are not touched.
+    scale = float(os.environ.get("DW_E2E_TIME_SCALE", "1") or 1)
+    for name in ("timeout", "idle"):
+        if getattr(a, name, None):
+            setattr(a, name, getattr(a, name) * scale)
     {"udp-send": udp_send, "udp-stream": udp_stream, "udp-recv": udp_recv,
      "tcp-sink": tcp_sink, "tcp-send": tcp_send}[a.cmd](a)
 

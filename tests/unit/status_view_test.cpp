@@ -42,7 +42,8 @@ StatusView attached_view() {
     v.flow_capacity = 1000;
     v.flows_created = 300;
     v.flow_insert_failed = 2;
-    v.kernel = KernelFeatures{"6.18.0", true, true, true, true, true};
+    v.kernel = KernelFeatures{"6.18.0", true, true, true, true, true, true, true, true, 1};
+    v.tc_auto = {TcKind::Tcx, "TCX links"};
     return v;
 }
 
@@ -61,10 +62,28 @@ TEST(StatusView, NotAttachedText) {
     StatusView v;
     v.pin_root = "/sys/fs/bpf/x";
     v.netns = "lab";
-    v.kernel = KernelFeatures{"6.1.0", false, true, true, true, true};
+    v.kernel = KernelFeatures{"6.1.0", false, true, true, true, true, true, true, true, 1};
+    v.tc_auto = {TcKind::Clsact, "no TCX on this kernel (Linux 6.6+): a clsact qdisc with a cls_bpf filter"};
     auto t = render_status_text(v);
     EXPECT_NE(t.find("not attached: no dscpwatch instance at /sys/fs/bpf/x (netns lab)"), std::string::npos) << t;
-    EXPECT_NE(t.find("kernel: 6.1.0: tcx no, xdp_link yes"), std::string::npos) << t;
+    EXPECT_NE(t.find("kernel: 6.1.0\n  features: tcx no, xdp_link yes"), std::string::npos) << t;
+    EXPECT_NE(t.find("tc attach (--tc-mode auto): clsact: no TCX on this kernel"), std::string::npos) << t;
+    EXPECT_NE(t.find("classifier: loads here (needs Linux 5.18+)"), std::string::npos) << t;
+}
+
+TEST(StatusView, KernelTooOld) {
+    StatusView v;
+    v.kernel = KernelFeatures{"5.15.0", false, true, true, true, true, false, false, true, 1};
+    v.missing = {"the bpf_loop helper (Linux 5.17+)", "the bpf_xdp_load_bytes helper (Linux 5.18+)"};
+    auto t = render_status_text(v);
+    EXPECT_NE(t.find("classifier: cannot load here: the kernel lacks the bpf_loop helper (Linux 5.17+), "
+                     "the bpf_xdp_load_bytes helper (Linux 5.18+); use Linux 5.18+"),
+              std::string::npos)
+        << t;
+    auto j = render_status_json(v);
+    EXPECT_EQ(j["kernel"]["classifier_loads"], false);
+    EXPECT_EQ(j["kernel"]["missing"].size(), 2u);
+    EXPECT_EQ(j["kernel"]["bpf_loop"], false);
 }
 
 TEST(StatusView, InstanceWithoutAttachments) {
@@ -114,6 +133,9 @@ TEST(StatusView, Json) {
     EXPECT_EQ(j["kernel"]["release"], "6.18.0");
     EXPECT_EQ(j["kernel"]["tcx"], true);
     EXPECT_EQ(j["kernel"]["mmapable_array"], true);
+    EXPECT_EQ(j["kernel"]["tc_auto"]["kind"], "tcx");
+    EXPECT_EQ(j["kernel"]["classifier_loads"], true);
+    EXPECT_EQ(j["kernel"]["jit"], 1);
 }
 
 TEST(StatusView, Text) {
@@ -122,7 +144,7 @@ TEST(StatusView, Text) {
                           "native (prog 41)", "tcx (prog 43)", "clsact (ours) (prog 42)",
                           "remark: zero (generation 7); exempt: udp:16384-32767, 198.51.100.0/24",
                           "flows: 250 / 1000 (25.0% full), 300 created, 50 evicted, 2 insert failures",
-                          "kernel: 6.18.0: tcx yes"})
+                          "kernel: 6.18.0\n  features: tcx yes", "jit on", "tc attach (--tc-mode auto): tcx"})
         EXPECT_NE(t.find(x), std::string::npos) << x << "\n" << t;
     EXPECT_EQ(t.find("nearly full"), std::string::npos);
 }

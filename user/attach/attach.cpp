@@ -5,11 +5,9 @@
 #include <linux/if_link.h>
 #include <net/if.h>
 #include <spdlog/spdlog.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <ctime>
 #include <array>
 #include <cstring>
@@ -197,12 +195,6 @@ bool attach_clsact(Instance& inst, uint32_t ifindex, Hook h, const AttachRequest
     return created;
 }
 
-int version_code(const std::string& release) {
-    int a = 0, b = 0;
-    std::sscanf(release.c_str(), "%d.%d", &a, &b);
-    return a * 1000 + b;
-}
-
 }  // namespace
 
 uint32_t resolve_ifindex(const std::string& ifname) {
@@ -224,41 +216,9 @@ std::string describe_xdp(uint32_t ifindex) {
     return prog_desc(q.prog_id) + " (" + mode + ")";
 }
 
-KernelFeatures probe_kernel_features() {
-    KernelFeatures f;
-    utsname u{};
-    uname(&u);
-    f.release = u.release;
-    // TCX: creating a link to ifindex 0 fails with ENODEV where TCX exists, EINVAL where the type is unknown.
-    const bpf_insn ret_unspec[] = {
-        {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, -1},
-        {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
-    };
-    int prog = bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "dw_probe", "GPL", ret_unspec, 2, nullptr);
-    if (prog >= 0) {
-        int l = bpf_link_create(prog, 0, static_cast<bpf_attach_type>(kBpfTcxIngress), nullptr);
-        int e = errno;
-        if (l >= 0) close(l);
-        f.tcx = l >= 0 || e == ENODEV;
-        close(prog);
-    }
-    // Bounded loops: a program with a backward jump loads only where the verifier allows loops.
-    const bpf_insn loop[] = {
-        {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0},
-        {BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_0, 0, 0, 1},
-        {BPF_JMP | BPF_JLT | BPF_K, BPF_REG_0, 0, -2, 4},
-        {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
-    };
-    int lp = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "dw_probe", "GPL", loop, 4, nullptr);
-    f.bounded_loops = lp >= 0;
-    if (lp >= 0) close(lp);
-    f.ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) == 1;
-    LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = BPF_F_MMAPABLE);
-    int m = bpf_map_create(BPF_MAP_TYPE_ARRAY, "dw_probe", 4, 8, 1, &mo);
-    f.mmapable_array = m >= 0;
-    if (m >= 0) close(m);
-    f.xdp_link = version_code(f.release) >= 5009;  // XDP bpf_link: Linux 5.9
-    return f;
+TcChoice auto_tc_choice(const KernelFeatures& f) {
+    if (f.tcx) return {TcKind::Tcx, "TCX links, which run before any clsact filter"};
+    return {TcKind::Clsact, "no TCX on this kernel (Linux 6.6+): a clsact qdisc with a cls_bpf filter"};
 }
 
 bool has_traces(const Instance& inst, uint32_t ifindex) {
@@ -288,10 +248,14 @@ Attachment attach(Instance& inst, const AttachRequest& req) {
     try {
         if (req.xdp) a.xdp = attach_xdp(inst, ifindex, req, undo);
         if (req.tc_ingress || req.tc_egress) {
-            bool tcx = req.tc_mode == TcModeRequest::Tcx ||
-                       (req.tc_mode == TcModeRequest::Auto && probe_kernel_features().tcx);
-            if (req.tc_mode == TcModeRequest::Tcx && !probe_kernel_features().tcx)
-                throw Error("this kernel has no TCX links (Linux 6.6+)", "use --tc-mode clsact or auto");
+            bool tcx = false;
+            if (req.tc_mode != TcModeRequest::Clsact) {
+                const KernelFeatures f = probe_kernel_features();
+                if (req.tc_mode == TcModeRequest::Tcx && !f.tcx)
+                    throw Error("this kernel (" + f.release + ") has no TCX links (Linux 6.6+)",
+                                "use --tc-mode clsact or auto");
+                tcx = req.tc_mode == TcModeRequest::Tcx || auto_tc_choice(f).kind == TcKind::Tcx;
+            }
             a.tc = tcx ? TcKind::Tcx : TcKind::Clsact;
             for (Hook h : {Hook::TcIngress, Hook::TcEgress}) {
                 if ((h == Hook::TcIngress && !req.tc_ingress) || (h == Hook::TcEgress && !req.tc_egress)) continue;

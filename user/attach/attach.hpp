@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "attach/instance.hpp"
+#include "bpf/features.hpp"
 
 namespace dw {
 
@@ -24,16 +25,12 @@ struct AttachRequest {
     bool force = false;       // replace a foreign program (netlink-attached XDP only)
 };
 
-struct KernelFeatures {
-    std::string release;   // uname -r
-    bool tcx = false;      // TCX links (6.6+)
-    bool xdp_link = false; // XDP bpf_link (5.9+)
-    bool ringbuf = false;  // BPF ring buffer (5.8+)
-    bool bounded_loops = false;  // verifier bounded loops (5.3+)
-    bool mmapable_array = false; // BPF_F_MMAPABLE (5.5+)
+// What --tc-mode auto uses on this kernel, and why, in words.
+struct TcChoice {
+    TcKind kind = TcKind::None;
+    std::string why;
 };
-
-KernelFeatures probe_kernel_features();
+TcChoice auto_tc_choice(const KernelFeatures& f);
 
 // Resolves an interface name in the current network namespace; throws dw::Error.
 uint32_t resolve_ifindex(const std::string& ifname);

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 
+#include "bpf/features.hpp"
 #include "core/error.hpp"
 #include "dscpwatch.skel.h"
 
@@ -43,6 +44,13 @@ std::unique_ptr<Classifier> Classifier::load(const LoadOptions& opts) {
     if (opts.flow_capacity == 0 || opts.flow_capacity > DW_FLOWS_MAX)
         throw Error("flow table size " + std::to_string(opts.flow_capacity) + " is out of range",
                     "choose 1 to " + std::to_string(DW_FLOWS_MAX) + " flows");
+    // A kernel too old fails here with what it lacks, not with a verifier log.
+    if (const KernelFeatures f = probe_kernel_features(); !missing_requirements(f).empty()) {
+        std::string what;
+        for (const auto& m : missing_requirements(f)) what += (what.empty() ? "" : ", ") + m;
+        throw Error("this kernel (" + f.release + ") cannot run the classifier: it lacks " + what,
+                    std::string("run dscpwatch on Linux ") + kMinKernel + " or newer");
+    }
     std::unique_ptr<Classifier> c(new Classifier());
     c->skel_ = dscpwatch::open();
     if (!c->skel_) throw_errno("opening the BPF object", errno);

@@ -59,6 +59,8 @@ void run_status(bool json) {
     v.now_unix = static_cast<uint64_t>(time(nullptr));
     try {
         v.kernel = probe_kernel_features();
+        v.tc_auto = auto_tc_choice(*v.kernel);
+        v.missing = missing_requirements(*v.kernel);
     } catch (const std::exception& e) {
         spdlog::debug("kernel feature probe failed: {}", e.what());
     }
@@ -98,8 +100,9 @@ void add_status(CLI::App& app) {
     cmd->footer(
         "Shows the pin root, each interface's hooks (XDP mode, tc kind tcx/clsact, program ids), the\n"
         "remark policy in force, the flow table's fill level and evictions (records created but no longer\n"
-        "in the table), and the kernel features in use. Without an instance at the pin root it says\n"
-        "\"not attached\" and exits 0.\n\n"
+        "in the table), the kernel features probed, what --tc-mode auto uses on this kernel and why\n"
+        "(TCX, or clsact before Linux 6.6), and whether the classifier can load here. Without an\n"
+        "instance at the pin root it says \"not attached\" and exits 0.\n\n"
         "Examples: dscpwatch status | dscpwatch --netns lab status --json");
     cmd->callback([json] { run_status(*json); });
 }

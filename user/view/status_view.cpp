@@ -49,6 +49,36 @@ std::string hook_cell(bool used, const std::string& kind, uint32_t prog_id) {
     return s;
 }
 
+std::string jit_name(int jit) {
+    switch (jit) {
+    case 0: return "off";
+    case 1: return "on";
+    case 2: return "on (debug)";
+    }
+    return "unknown";
+}
+
+// The probed features, the tc attachment --tc-mode auto picks, and whether
+// the classifier can load here.
+std::string kernel_text(const StatusView& v) {
+    const auto& k = *v.kernel;
+    std::string out = "kernel: " + k.release + "\n";
+    out += std::string("  features: tcx ") + yes(k.tcx) + ", xdp_link " + yes(k.xdp_link) + ", ringbuf " +
+           yes(k.ringbuf) + ", bounded_loops " + yes(k.bounded_loops) + ", mmapable_array " +
+           yes(k.mmapable_array) + ", bpf_loop " + yes(k.bpf_loop) + ", xdp_load_bytes " + yes(k.xdp_load_bytes) +
+           ", btf " + yes(k.btf) + ", jit " + jit_name(k.jit) + "\n";
+    if (v.tc_auto.kind != TcKind::None)
+        out += "  tc attach (--tc-mode auto): " + tc_kind_name(v.tc_auto.kind) + ": " + v.tc_auto.why + "\n";
+    if (v.missing.empty()) {
+        out += std::string("  classifier: loads here (needs Linux ") + kMinKernel + "+)\n";
+    } else {
+        std::string what;
+        for (const auto& m : v.missing) what += (what.empty() ? "" : ", ") + m;
+        out += "  classifier: cannot load here: the kernel lacks " + what + "; use Linux " + kMinKernel + "+\n";
+    }
+    return out;
+}
+
 std::string percent(double fill) {
     char buf[32];
     std::snprintf(buf, sizeof(buf), "%.1f%%", fill * 100.0);
@@ -99,12 +129,7 @@ std::string render_status_text(const StatusView& v) {
             out += "  the flow table is nearly full: old flows are being evicted; "
                    "re-create the instance with a larger flow table to keep them\n";
     }
-    if (v.kernel) {
-        const auto& k = *v.kernel;
-        out += "kernel: " + k.release + ": tcx " + yes(k.tcx) + ", xdp_link " + yes(k.xdp_link) + ", ringbuf " +
-               yes(k.ringbuf) + ", bounded_loops " + yes(k.bounded_loops) + ", mmapable_array " +
-               yes(k.mmapable_array) + "\n";
-    }
+    if (v.kernel) out += kernel_text(v);
     return out;
 }
 
@@ -144,9 +169,20 @@ nlohmann::json render_status_json(const StatusView& v) {
     }
     if (v.kernel) {
         const auto& k = *v.kernel;
-        j["kernel"] = {{"release", k.release},         {"tcx", k.tcx},
-                       {"xdp_link", k.xdp_link},       {"ringbuf", k.ringbuf},
-                       {"bounded_loops", k.bounded_loops}, {"mmapable_array", k.mmapable_array}};
+        j["kernel"] = {{"release", k.release},
+                       {"tcx", k.tcx},
+                       {"xdp_link", k.xdp_link},
+                       {"ringbuf", k.ringbuf},
+                       {"bounded_loops", k.bounded_loops},
+                       {"mmapable_array", k.mmapable_array},
+                       {"bpf_loop", k.bpf_loop},
+                       {"xdp_load_bytes", k.xdp_load_bytes},
+                       {"btf", k.btf},
+                       {"jit", k.jit},
+                       {"tc_auto", {{"kind", tc_kind_name(v.tc_auto.kind)}, {"why", v.tc_auto.why}}},
+                       {"classifier_loads", v.missing.empty()},
+                       {"missing", v.missing},
+                       {"min_release", kMinKernel}};
     }
     return j;
 }

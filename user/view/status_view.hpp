@@ -1,6 +1,6 @@
 // `dscpwatch status`: what the instance at the pin root is, where it is
 // attached, which remark policy is in force, how full the flow table is, and
-// which kernel features it relies on. Pure rendering of a StatusView that the
+// which kernel features it has and what dscpwatch chose for them. Pure rendering of a StatusView that the
 // command fills in.
 #pragma once
 
@@ -38,6 +38,8 @@ struct StatusView {
     uint64_t flows_created = 0;       // DW_CNT_FLOW_NEW
     uint64_t flow_insert_failed = 0;  // DW_CNT_FLOW_INSERT_FAIL
     std::optional<KernelFeatures> kernel;
+    TcChoice tc_auto;                   // what --tc-mode auto uses on this kernel
+    std::vector<std::string> missing;   // what the classifier needs and the kernel lacks
     uint64_t now_unix = 0;            // for "attached 2h ago"; 0: no ages
 
     bool attached() const;            // an instance with at least one attachment
