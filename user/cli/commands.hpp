@@ -14,6 +14,7 @@ struct Globals {
     std::string pin_root = kDefaultPinRoot;
     std::string netns;  // run in this named network namespace (/run/netns/NAME)
     bool verbose = false;
+    int exit_code = 0;  // what main returns when the command ends without an error
 };
 Globals& globals();
 
@@ -33,5 +34,6 @@ void add_stats(CLI::App& app);
 void add_flows(CLI::App& app);
 void add_reset(CLI::App& app);
 void add_diagnose(CLI::App& app);
+void add_analyze(CLI::App& app);
 
 }  // namespace dw::cli
