@@ -161,16 +161,18 @@ void run_analyze(const AnalyzeArgs& a) {
 
     // Open every capture first: the output's link type depends on all of them.
     std::vector<std::unique_ptr<CaptureReader>> readers;
-    std::vector<std::pair<std::string, std::string>> unreadable;
+    std::vector<std::pair<std::string, Error>> unreadable;
     for (const auto& f : a.files) {
         try {
             readers.push_back(CaptureReader::open(f));
         } catch (const Error& e) {
-            unreadable.emplace_back(f, e.line());
-            std::fprintf(stderr, "dscpwatch: %s\n", e.line().c_str());
+            unreadable.emplace_back(f, e);
         }
     }
-    if (readers.empty()) throw Error("no capture could be read", "see the messages above");
+    if (readers.empty() && unreadable.size() == 1) throw unreadable.front().second;
+    for (const auto& u : unreadable) std::fprintf(stderr, "dscpwatch: %s\n", u.second.line().c_str());
+    if (readers.empty())
+        throw Error("none of the " + std::to_string(a.files.size()) + " captures could be read", "see the messages above");
 
     auto cls = Classifier::load({.flow_capacity = a.flows, .hs_capacity = a.handshakes, .replay_clock = true});
     if (remark) cls->maps().publish(*remark);
@@ -181,7 +183,7 @@ void run_analyze(const AnalyzeArgs& a) {
         sink = [&out](const CaptureFrame& f, std::span<const uint8_t> eth) { (*out)(f, eth); };
     }
     Replayer rp(*cls, ro);
-    for (const auto& [name, err] : unreadable) rp.add_unreadable(name, err);
+    for (const auto& [name, err] : unreadable) rp.add_unreadable(name, err.line());
     for (auto& r : readers) {
         rp.feed(*r, sink);
         for (const auto& p : capture_problems(rp.report().files.back()))
