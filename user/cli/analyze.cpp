@@ -34,6 +34,7 @@ struct AnalyzeArgs {
     std::vector<std::string> client_nets;
     std::string direction_by = "auto";
     std::string ingress_hook = "xdp";
+    std::string egress_hook = "xdp";
     RemarkArgs remark;  // mode empty: off
     std::string write;
     uint32_t flows = DW_FLOWS_DEFAULT;
@@ -82,6 +83,8 @@ DirectionPolicy parse_direction_policy(const AnalyzeArgs& a) {
     for (const auto& n : nets) p.client_nets.push_back(parse_prefix(n));
     if (a.ingress_hook == "tc") p.ingress_hook = Hook::TcIngress;
     else if (a.ingress_hook != "xdp") throw Error("unknown --ingress-hook '" + a.ingress_hook + "'", "use xdp or tc");
+    if (a.egress_hook == "tc") p.egress_hook = Hook::TcEgress;
+    else if (a.egress_hook != "xdp") throw Error("unknown --egress-hook '" + a.egress_hook + "'", "use xdp or tc");
     return p;
 }
 
@@ -222,6 +225,9 @@ void add_analyze(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--ingress-hook", a->ingress_hook, "xdp or tc: the program that takes ingress frames")
         ->capture_default_str();
+    cmd->add_option("--egress-hook", a->egress_hook,
+                    "xdp (the replay-only XDP entry with direction egress, about twice as fast) or tc (the live tc egress program)")
+        ->capture_default_str();
     cmd->add_option("--remark", a->remark.mode, "remark policy to apply while replaying: off, zero, or map (with --map)");
     cmd->add_option("--map", a->remark.spec, "remark map: FROM=TO pairs, e.g. 46=0,af41=18");
     cmd->add_option("--exempt-prefix", a->remark.exempt_prefixes, "leave frames from or to this prefix alone (repeatable)")
@@ -241,8 +247,9 @@ void add_analyze(CLI::App& app) {
         ->capture_default_str();
     cmd->footer(
         "Direction: a capture has none, so analyze follows a gateway NIC that faces the servers: frames\n"
-        "from a --client-net leave toward the servers (egress, the tc program), all others arrive\n"
-        "(ingress, XDP). Linux cooked captures (tcpdump -i any) say per frame whether it was outgoing.\n"
+        "from a --client-net leave toward the servers (egress), all others arrive (ingress). Linux\n"
+        "cooked captures (tcpdump -i any) say per frame whether it was outgoing. Both directions run\n"
+        "the live classifier's core; --egress-hook tc runs egress through the tc program itself.\n"
         "Timestamps are the classifier's clock: ages and stalls are as of the last frame.\n"
         "Exit status: 0 every frame read; 2 analysed, but some frames or files could not be read; 1 error.\n\n"
         "Examples:\n"

@@ -105,7 +105,7 @@ void Replayer::run_one(FileReport& fr, DirectionMode mode, const CaptureFrame& f
     }
     if (err) throw_errno("BPF_PROG_TEST_RUN on frame " + std::to_string(f.number) + " of " + fr.name, err);
     ++fr.classified;
-    ++(hook == Hook::TcEgress ? fr.egress : fr.ingress);
+    ++(hook_dir(hook) == DW_DIR_EGRESS ? fr.egress : fr.ingress);
     if (sink) sink(f, {out_.data(), std::min<size_t>(out_len, f.link.eth.size())});
 }
 
