@@ -14,6 +14,7 @@
 #include "packet.hpp"
 #include "pcapfile.hpp"
 #include "replay/replay.hpp"
+#include "replay/workers.hpp"
 
 namespace {
 
@@ -173,6 +174,35 @@ TEST_F(ReplayTest, EqualsDirectTestRunsAtTheCaptureTimes) {
             expect_same(state(cls_->maps()), want);
         });
     }
+}
+
+// Two worker threads, each pinned to a CPU with its own clock slot, frames
+// sharded by address pair: the same state as one thread.
+TEST_F(ReplayTest, WorkerThreadsGiveWhatOneThreadGives) {
+    auto frames = incident_traffic();
+    for (int i = 0; i < 200; ++i) {
+        const std::string c = "198.18.2." + std::to_string(i);
+        const auto port = static_cast<uint16_t>(41000 + i);
+        frames.push_back({Packet::ipv4(c, kServer).tcp(port, 443, tcpf::SYN).build(), true});
+        frames.push_back({Packet::ipv4(kServer, c).dscp(46).tcp(443, port, tcpf::SYN | tcpf::ACK).build(), false});
+        frames.push_back({Packet::ipv4(c, kServer).dscp(34).udp(port, 5004).payload(100 + i).build(), true});
+        frames.push_back({Packet::ipv4(kServer, c).dscp(46).udp(5004, port).payload(200).build(), false});
+    }
+    const Bytes file = dwt::pcap_file(dwt::kLinkEthernet, records(frames));
+    replay(file, client_net());
+    const State one = state(cls_->maps());
+    auto two = load({.replay_clock = true});
+    dw::Replayer rp(*two, {.direction = client_net(), .threads = 2});
+    const unsigned used = rp.threads();
+    std::printf("replaying with %u thread(s)\n", used);
+    EXPECT_EQ(used, std::min<size_t>(2, dw::usable_cpus(2).size()));
+    auto r = dw::CaptureReader::open_memory(file, "test.pcap");
+    const auto fr = rp.feed(*r);
+    rp.finish();
+    EXPECT_EQ(fr.classified, frames.size());
+    EXPECT_EQ(fr.egress, 6u + 400u);
+    EXPECT_TRUE(fr.complete());
+    expect_same(state(two->maps()), one);
 }
 
 // Linux cooked v1/v2 (direction from the packet type) and raw IP (direction
