@@ -97,18 +97,21 @@ int Classifier::prog_fd(Hook h) const {
     return -1;
 }
 
-RunResult Classifier::run(Hook h, std::span<const uint8_t> frame, uint32_t ifindex, uint32_t repeat) const {
-    RunResult r;
-    r.data.resize(frame.size() + 256);
-    LIBBPF_OPTS(bpf_test_run_opts, o);
+namespace {
+
+// One BPF_PROG_TEST_RUN with the context of the hook; 0 or -errno.
+int test_run(int fd, bool xdp, std::span<const uint8_t> frame, std::span<uint8_t> out, uint32_t ifindex,
+             uint32_t repeat, bpf_test_run_opts& o) {
     o.data_in = frame.data();
     o.data_size_in = static_cast<uint32_t>(frame.size());
-    o.data_out = r.data.data();
-    o.data_size_out = static_cast<uint32_t>(r.data.size());
+    if (!out.empty()) {
+        o.data_out = out.data();
+        o.data_size_out = static_cast<uint32_t>(out.size());
+    }
     o.repeat = repeat;
     xdp_md xctx{};
     __sk_buff sctx{};
-    if (is_xdp(h)) {
+    if (xdp) {
         xctx.data_end = static_cast<uint32_t>(frame.size());
         xctx.ingress_ifindex = ifindex;
         o.ctx_in = &xctx;
@@ -118,7 +121,18 @@ RunResult Classifier::run(Hook h, std::span<const uint8_t> frame, uint32_t ifind
         o.ctx_in = &sctx;
         o.ctx_size_in = sizeof(sctx);
     }
-    if (int err = bpf_prog_test_run_opts(prog_fd(h), &o))
+    const int err = bpf_prog_test_run_opts(fd, &o);
+    o.ctx_in = nullptr;  // the contexts live in this frame only
+    return err < 0 ? err : -err;
+}
+
+}  // namespace
+
+RunResult Classifier::run(Hook h, std::span<const uint8_t> frame, uint32_t ifindex, uint32_t repeat) const {
+    RunResult r;
+    r.data.resize(frame.size() + 256);
+    LIBBPF_OPTS(bpf_test_run_opts, o);
+    if (int err = test_run(prog_fd(h), is_xdp(h), frame, r.data, ifindex, repeat, o))
         throw_errno(std::string("BPF_PROG_TEST_RUN on ") + std::string(to_string(h)), err);
     r.retval = o.retval;
     r.duration_ns = o.duration;
@@ -129,27 +143,8 @@ RunResult Classifier::run(Hook h, std::span<const uint8_t> frame, uint32_t ifind
 int Classifier::run_into(Hook h, std::span<const uint8_t> frame, std::span<uint8_t> out, uint32_t* out_len,
                          uint32_t ifindex) const noexcept {
     LIBBPF_OPTS(bpf_test_run_opts, o);
-    o.data_in = frame.data();
-    o.data_size_in = static_cast<uint32_t>(frame.size());
-    if (!out.empty()) {
-        o.data_out = out.data();
-        o.data_size_out = static_cast<uint32_t>(out.size());
-    }
-    o.repeat = 1;
-    xdp_md xctx{};
-    __sk_buff sctx{};
-    if (is_xdp(h)) {
-        xctx.data_end = static_cast<uint32_t>(frame.size());
-        xctx.ingress_ifindex = ifindex;
-        o.ctx_in = &xctx;
-        o.ctx_size_in = sizeof(xctx);
-    } else {
-        sctx.ifindex = ifindex;
-        o.ctx_in = &sctx;
-        o.ctx_size_in = sizeof(sctx);
-    }
     const int fd = h == Hook::Xdp ? xdp_fd_ : h == Hook::TcIngress ? tc_in_fd_ : h == Hook::TcEgress ? tc_out_fd_ : xdp_out_fd_;
-    if (int err = bpf_prog_test_run_opts(fd, &o)) return err < 0 ? err : -err;
+    if (int err = test_run(fd, is_xdp(h), frame, out, ifindex, 1, o)) return err;
     if (out_len) *out_len = o.data_size_out;
     return 0;
 }
