@@ -418,11 +418,16 @@ DW_ABI_ASSERT(sizeof(struct dw_event) == 64, "dw_event layout");
 
 /* When the load-time option use_clock_map is set, the classifier takes "now"
  * from this map instead of bpf_ktime_get_ns(): replay of a capture sets each
- * frame's timestamp, and tests make times exact. Live instances never set it. */
+ * frame's timestamp, and tests make times exact. Live instances never set it.
+ * The map is mmapable: userspace writes now_ns through the mapping. */
 struct dw_clock {
 	__u64 now_ns;
 };
 DW_ABI_ASSERT(sizeof(struct dw_clock) == 8, "dw_clock layout");
+
+/* One clock per CPU (slot = CPU id & (DW_CLOCK_SLOTS - 1)): replay threads,
+ * each pinned to its CPU, each set their own frame's time. One page mmapped. */
+#define DW_CLOCK_SLOTS 256
 
 /* ---- parser limits --------------------------------------------------------- */
 

@@ -19,11 +19,12 @@ std::string_view to_string(Hook h) {
     case Hook::Xdp: return "xdp";
     case Hook::TcIngress: return "tc-ingress";
     case Hook::TcEgress: return "tc-egress";
+    case Hook::XdpEgress: return "xdp-egress";
     }
     return "?";
 }
 
-uint8_t hook_dir(Hook h) { return h == Hook::TcEgress ? DW_DIR_EGRESS : DW_DIR_INGRESS; }
+uint8_t hook_dir(Hook h) { return h == Hook::TcEgress || h == Hook::XdpEgress ? DW_DIR_EGRESS : DW_DIR_INGRESS; }
 
 void require_bpf_privileges() {
     __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
@@ -55,6 +56,8 @@ std::unique_ptr<Classifier> Classifier::load(const LoadOptions& opts) {
     c->skel_ = dscpwatch::open();
     if (!c->skel_) throw_errno("opening the BPF object", errno);
     c->skel_->rodata->use_clock_map = opts.replay_clock ? 1 : 0;
+    // Replay's egress entry point costs verification time: live instances skip it.
+    bpf_program__set_autoload(c->skel_->progs.dw_xdp_egress, opts.replay_clock);
     if (int err = bpf_map__set_max_entries(c->skel_->maps.dw_flows, opts.flow_capacity))
         throw_errno("sizing the flow table", err);
     if (opts.hs_capacity == 0 || opts.hs_capacity > DW_FLOWS_MAX)
@@ -80,6 +83,10 @@ std::unique_ptr<Classifier> Classifier::load(const LoadOptions& opts) {
         .events = bpf_map__fd(m.dw_events),
         .tlsinfo = c->tlsinfo_.get(),
     });
+    c->xdp_fd_ = c->prog_fd(Hook::Xdp);
+    c->tc_in_fd_ = c->prog_fd(Hook::TcIngress);
+    c->tc_out_fd_ = c->prog_fd(Hook::TcEgress);
+    c->xdp_out_fd_ = opts.replay_clock ? c->prog_fd(Hook::XdpEgress) : -1;
     return c;
 }
 
@@ -93,22 +100,26 @@ int Classifier::prog_fd(Hook h) const {
     case Hook::Xdp: return bpf_program__fd(skel_->progs.dw_xdp);
     case Hook::TcIngress: return bpf_program__fd(skel_->progs.dw_tc_ingress);
     case Hook::TcEgress: return bpf_program__fd(skel_->progs.dw_tc_egress);
+    case Hook::XdpEgress: return bpf_program__fd(skel_->progs.dw_xdp_egress);
     }
     return -1;
 }
 
-RunResult Classifier::run(Hook h, std::span<const uint8_t> frame, uint32_t ifindex, uint32_t repeat) const {
-    RunResult r;
-    r.data.resize(frame.size() + 256);
-    LIBBPF_OPTS(bpf_test_run_opts, o);
+namespace {
+
+// One BPF_PROG_TEST_RUN with the context of the hook; 0 or -errno.
+int test_run(int fd, bool xdp, std::span<const uint8_t> frame, std::span<uint8_t> out, uint32_t ifindex,
+             uint32_t repeat, bpf_test_run_opts& o) {
     o.data_in = frame.data();
     o.data_size_in = static_cast<uint32_t>(frame.size());
-    o.data_out = r.data.data();
-    o.data_size_out = static_cast<uint32_t>(r.data.size());
+    if (!out.empty()) {
+        o.data_out = out.data();
+        o.data_size_out = static_cast<uint32_t>(out.size());
+    }
     o.repeat = repeat;
     xdp_md xctx{};
     __sk_buff sctx{};
-    if (h == Hook::Xdp) {
+    if (xdp) {
         xctx.data_end = static_cast<uint32_t>(frame.size());
         xctx.ingress_ifindex = ifindex;
         o.ctx_in = &xctx;
@@ -118,12 +129,32 @@ RunResult Classifier::run(Hook h, std::span<const uint8_t> frame, uint32_t ifind
         o.ctx_in = &sctx;
         o.ctx_size_in = sizeof(sctx);
     }
-    if (int err = bpf_prog_test_run_opts(prog_fd(h), &o))
+    const int err = bpf_prog_test_run_opts(fd, &o);
+    o.ctx_in = nullptr;  // the contexts live in this frame only
+    return err < 0 ? err : -err;
+}
+
+}  // namespace
+
+RunResult Classifier::run(Hook h, std::span<const uint8_t> frame, uint32_t ifindex, uint32_t repeat) const {
+    RunResult r;
+    r.data.resize(frame.size() + 256);
+    LIBBPF_OPTS(bpf_test_run_opts, o);
+    if (int err = test_run(prog_fd(h), is_xdp(h), frame, r.data, ifindex, repeat, o))
         throw_errno(std::string("BPF_PROG_TEST_RUN on ") + std::string(to_string(h)), err);
     r.retval = o.retval;
     r.duration_ns = o.duration;
     r.data.resize(o.data_size_out);
     return r;
+}
+
+int Classifier::run_into(Hook h, std::span<const uint8_t> frame, std::span<uint8_t> out, uint32_t* out_len,
+                         uint32_t ifindex) const noexcept {
+    LIBBPF_OPTS(bpf_test_run_opts, o);
+    const int fd = h == Hook::Xdp ? xdp_fd_ : h == Hook::TcIngress ? tc_in_fd_ : h == Hook::TcEgress ? tc_out_fd_ : xdp_out_fd_;
+    if (int err = test_run(fd, is_xdp(h), frame, out, ifindex, 1, o)) return err;
+    if (out_len) *out_len = o.data_size_out;
+    return 0;
 }
 
 }  // namespace dw

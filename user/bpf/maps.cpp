@@ -74,10 +74,18 @@ MapSet::MapSet(MapFds fds) : fds_(fds) {
     long page = sysconf(_SC_PAGESIZE);
     void* p = mmap(nullptr, static_cast<size_t>(page), PROT_READ | PROT_WRITE, MAP_SHARED, fds_.active, 0);
     if (p != MAP_FAILED) active_map_ = p;
+    // The replay clock is mmapable too (older pinned instances may lack the
+    // flag: set_clock then falls back to a map update).
+    if (fds_.clock >= 0) {
+        void* c = mmap(nullptr, static_cast<size_t>(page), PROT_READ | PROT_WRITE, MAP_SHARED, fds_.clock, 0);
+        if (c != MAP_FAILED) clock_map_ = c;
+    }
 }
 
 MapSet::~MapSet() {
     if (active_map_) munmap(active_map_, static_cast<size_t>(sysconf(_SC_PAGESIZE)));
+    if (clock_map_) munmap(clock_map_, static_cast<size_t>(sysconf(_SC_PAGESIZE)));
+    if (ring_) ring_buffer__free(ring_);
 }
 
 uint64_t* MapSet::active_ptr() const { return static_cast<uint64_t*>(active_map_); }
@@ -176,21 +184,26 @@ uint32_t MapSet::handshake_capacity() const { return max_entries_of(fds_.hs, "ha
 
 std::vector<Event> MapSet::drain_events() const {
     std::vector<Event> out;
-    auto cb = [](void* ctx, void* data, size_t size) -> int {
-        auto* v = static_cast<std::vector<Event>*>(ctx);
-        if (size < sizeof(dw_event)) return 0;
-        Event e;
-        std::memcpy(&e.hdr, data, sizeof(dw_event));
-        size_t n = std::min<size_t>(e.hdr.snippet_len, size - sizeof(dw_event));
-        const auto* snip = static_cast<const uint8_t*>(data) + sizeof(dw_event);
-        e.snippet.assign(snip, snip + n);
-        v->push_back(std::move(e));
-        return 0;
-    };
-    ring_buffer* rb = ring_buffer__new(fds_.events, cb, &out, nullptr);
-    if (!rb) throw_errno("opening the event ring buffer", errno);
-    int n = ring_buffer__consume(rb);
-    ring_buffer__free(rb);
+    // One ring_buffer for the MapSet's life: it maps the ring once, so that
+    // frequent drains (replay drains every few hundred frames) stay cheap.
+    if (!ring_) {
+        auto cb = [](void* ctx, void* data, size_t size) -> int {
+            auto* v = *static_cast<std::vector<Event>**>(ctx);
+            if (size < sizeof(dw_event)) return 0;
+            Event e;
+            std::memcpy(&e.hdr, data, sizeof(dw_event));
+            size_t n = std::min<size_t>(e.hdr.snippet_len, size - sizeof(dw_event));
+            const auto* snip = static_cast<const uint8_t*>(data) + sizeof(dw_event);
+            e.snippet.assign(snip, snip + n);
+            v->push_back(std::move(e));
+            return 0;
+        };
+        ring_ = ring_buffer__new(fds_.events, cb, &ring_sink_, nullptr);
+        if (!ring_) throw_errno("opening the event ring buffer", errno);
+    }
+    ring_sink_ = &out;
+    int n = ring_buffer__consume(ring_);
+    ring_sink_ = nullptr;
     if (n < 0) throw_errno("reading the event ring buffer", n);
     return out;
 }
@@ -320,9 +333,23 @@ RemarkConfig MapSet::active_config() const {
 }
 
 void MapSet::set_clock(uint64_t now_ns) {
-    uint32_t zero = 0;
-    dw_clock c{now_ns};
-    if (bpf_map_update_elem(fds_.clock, &zero, &c, BPF_ANY) != 0) throw_errno("setting the replay clock", errno);
+    // Every CPU's slot: the caller's next test run may run on any CPU.
+    if (clock_map_) {
+        auto* c = static_cast<dw_clock*>(clock_map_);
+        for (uint32_t i = 0; i < DW_CLOCK_SLOTS; i++)
+            std::atomic_ref<__u64>(c[i].now_ns).store(now_ns, std::memory_order_relaxed);
+        std::atomic_thread_fence(std::memory_order_release);
+        return;
+    }
+    std::vector<dw_clock> all(DW_CLOCK_SLOTS, dw_clock{now_ns});
+    for (uint32_t i = 0; i < DW_CLOCK_SLOTS; i++)
+        if (bpf_map_update_elem(fds_.clock, &i, &all[i], BPF_ANY) != 0) throw_errno("setting the replay clock", errno);
+}
+
+void MapSet::set_clock_slot(unsigned cpu, uint64_t now_ns) {
+    if (!clock_map_) throw Error("the replay clock is not mmapable here", "load the classifier with LoadOptions::replay_clock");
+    std::atomic_ref<__u64>(static_cast<dw_clock*>(clock_map_)[cpu & (DW_CLOCK_SLOTS - 1)].now_ns)
+        .store(now_ns, std::memory_order_release);
 }
 
 void MapSet::reset_counters() {

@@ -10,6 +10,8 @@
 #include "core/remark_config.hpp"
 #include "dscpwatch/abi.h"
 
+struct ring_buffer;
+
 namespace dw {
 
 struct IfCounter {
@@ -115,7 +117,11 @@ public:
     uint64_t generation() const;
 
     // ---- replay clock (objects loaded with LoadOptions::replay_clock) ----
+    // Sets every CPU's slot: stores through the map's mmap (no syscall) where
+    // the map allows it.
     void set_clock(uint64_t now_ns);
+    // Sets one CPU's slot (a thread pinned to that CPU; mmapable clock only).
+    void set_clock_slot(unsigned cpu, uint64_t now_ns);
 
     // ---- reset ----
     void reset_counters();  // interface, remark and global counters
@@ -125,6 +131,9 @@ private:
     uint64_t* active_ptr() const;
     MapFds fds_;
     mutable void* active_map_ = nullptr;  // mmap of dw_active, when possible
+    void* clock_map_ = nullptr;           // mmap of dw_clock, when possible
+    mutable ring_buffer* ring_ = nullptr;            // the event ring, opened on the first drain
+    mutable std::vector<Event>* ring_sink_ = nullptr;  // where the ring's callback puts events during a drain
 };
 
 }  // namespace dw

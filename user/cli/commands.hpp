@@ -17,6 +17,7 @@ struct Globals {
     std::string pin_root = kDefaultPinRoot;
     std::string netns;  // run in this named network namespace (/run/netns/NAME)
     bool verbose = false;
+    int exit_code = 0;  // what main returns when the command ends without an error
 };
 Globals& globals();
 
@@ -38,5 +39,6 @@ void add_reset(CLI::App& app);
 void add_diagnose(CLI::App& app);
 void add_serve(CLI::App& app);
 void add_history(CLI::App& app);
+void add_analyze(CLI::App& app);
 
 }  // namespace dw::cli

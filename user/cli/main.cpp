@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
                "  dscpwatch stats --watch 1                 per-DSCP packets, bytes and rates\n"
                "  dscpwatch remark zero --exempt-port udp:16384-32767\n"
                "  dscpwatch flows --dscp EF --top 20\n"
+               "  dscpwatch analyze gw.pcap --client-net 198.18.0.0/16   offline, same classifier\n"
                "  dscpwatch detach --all");
     dw::cli::add_attach(app);
     dw::cli::add_detach(app);
@@ -83,6 +84,7 @@ int main(int argc, char** argv) {
     dw::cli::add_serve(app);
     dw::cli::add_history(app);
     dw::cli::add_selfcheck(app);
+    dw::cli::add_analyze(app);
 
     libbpf_set_print(libbpf_log);
     // Warnings go to stderr: stdout carries the results (tables, JSON).
@@ -101,5 +103,5 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "dscpwatch: %s\n", e.what());
         return 1;
     }
-    return 0;
+    return g.exit_code;
 }
