@@ -41,13 +41,24 @@ struct Fate {
     std::optional<uint8_t> remark;       // DSCP it arrives with downstream
     std::optional<uint16_t> ip_id;       // IPv4 id (default: counts up per sender)
     std::optional<size_t> snap;          // the downstream capture keeps only this many bytes
+
+    Fate& lose() { lost = true; return *this; }
+    Fate& to(uint8_t dscp) { remark = dscp; return *this; }
+    Fate& id(uint16_t v) { ip_id = v; return *this; }
+    Fate& cut(size_t n) { snap = n; return *this; }
 };
+
+CaptureSegments named(const char* name) {
+    CaptureSegments c;
+    c.name = name;
+    return c;
+}
 
 // One TCP connection between a client behind B and a server behind A (the
 // router between A and B lowers the TTL), captured at both points.
 class Wire {
 public:
-    CaptureSegments a{"A.pcap"}, b{"B.pcap"};
+    CaptureSegments a = named("A.pcap"), b = named("B.pcap");
     bool v6 = false;
     uint16_t vlan = 0;  // tag every frame at B with this VLAN
     bool same_ttl = false;
@@ -128,11 +139,11 @@ TEST(Diff, PolicedServerHelloFlight) {
     w.opening(46);
     const uint32_t s1 = kSisn + 1, mss = 1448;
     const uint32_t c2 = kCisn + 301;
-    w.send(false, tcpf::ACK, s1, c2, record(22, 2, mss), 46, {.lost = true});              // ServerHello..
-    w.send(false, tcpf::ACK, s1 + mss, c2, Bytes(mss, 0x5a), 46, {.lost = true});          // ..continued
+    w.send(false, tcpf::ACK, s1, c2, record(22, 2, mss), 46, Fate().lose());              // ServerHello..
+    w.send(false, tcpf::ACK, s1 + mss, c2, Bytes(mss, 0x5a), 46, Fate().lose());          // ..continued
     w.send(false, tcpf::ACK | tcpf::PSH, s1 + 2 * mss, c2, Bytes(400, 0x5b), 46);          // small tail arrives
     w.send(true, tcpf::ACK, c2, s1);                                                       // dup ACK
-    w.send(false, tcpf::ACK, s1, c2, record(22, 2, mss), 46, {.lost = true});              // retransmission, lost
+    w.send(false, tcpf::ACK, s1, c2, record(22, 2, mss), 46, Fate().lose());              // retransmission, lost
     w.send(true, tcpf::ACK | tcpf::RST, c2, s1);                                           // the client gives up
     w.close_captures();
     auto r = dw::diff_captures(w.a, w.b);
@@ -178,7 +189,7 @@ TEST(Diff, RetransmissionDeliveredLater) {
     Wire w;
     w.opening();
     const uint32_t s1 = kSisn + 1;
-    w.send(false, tcpf::ACK | tcpf::PSH, s1, kCisn + 301, record(22, 2, 900), 0, {.lost = true});
+    w.send(false, tcpf::ACK | tcpf::PSH, s1, kCisn + 301, record(22, 2, 900), 0, Fate().lose());
     w.send(false, tcpf::ACK | tcpf::PSH, s1, kCisn + 301, record(22, 2, 900), 0);  // same bytes, new IP id
     w.send(true, tcpf::ACK, kCisn + 301, s1 + 900);
     w.close_captures();
@@ -197,9 +208,9 @@ TEST(Diff, IdenticalRetransmissionsPairedByCrossingTime) {
     Wire w;
     w.opening();
     const uint32_t s1 = kSisn + 1;
-    w.send(false, tcpf::ACK, s1, kCisn + 301, record(22, 2, 900), 0, {.lost = true, .ip_id = 9});
+    w.send(false, tcpf::ACK, s1, kCisn + 301, record(22, 2, 900), 0, Fate().lose().id(9));
     w.advance(200'000'000);
-    w.send(false, tcpf::ACK, s1, kCisn + 301, record(22, 2, 900), 0, {.ip_id = 9});
+    w.send(false, tcpf::ACK, s1, kCisn + 301, record(22, 2, 900), 0, Fate().id(9));
     w.close_captures();
     auto r = dw::diff_captures(w.a, w.b);
     const auto& d = only_flow(r).s2c;
@@ -232,7 +243,7 @@ TEST(Diff, ForgedSegmentsAppearDownstream) {
 TEST(Diff, SameSequenceOtherBytesIsNotAMatch) {
     Wire w;
     w.opening();
-    w.send(false, tcpf::ACK, kSisn + 1, kCisn + 301, record(22, 2, 7, 0x11), 0, {.lost = true});
+    w.send(false, tcpf::ACK, kSisn + 1, kCisn + 301, record(22, 2, 7, 0x11), 0, Fate().lose());
     w.forge(false, tcpf::ACK, kSisn + 1, kCisn + 301, {21, 3, 3, 0, 2, 2, 40});
     w.close_captures();
     auto r = dw::diff_captures(w.a, w.b);
@@ -243,8 +254,8 @@ TEST(Diff, SameSequenceOtherBytesIsNotAMatch) {
 TEST(Diff, RemarkedOnThePath) {
     Wire w;
     w.opening(46);
-    w.send(false, tcpf::ACK, kSisn + 1, kCisn + 301, record(22, 2, 500), 46, {.remark = 10});
-    w.send(false, tcpf::ACK, kSisn + 501, kCisn + 301, Bytes(500, 1), 46, {.remark = 10});
+    w.send(false, tcpf::ACK, kSisn + 1, kCisn + 301, record(22, 2, 500), 46, Fate().to(10));
+    w.send(false, tcpf::ACK, kSisn + 501, kCisn + 301, Bytes(500, 1), 46, Fate().to(10));
     w.close_captures();
     auto r = dw::diff_captures(w.a, w.b);
     const auto& d = only_flow(r).s2c;
@@ -287,14 +298,34 @@ TEST(Diff, CaptureWindowsDiffer) {
     EXPECT_EQ(r.outside, 2u);  // the SYN at A (the client's, before B ran) and the SYN-ACK at A
 }
 
+// The last packets of a stalled handshake are lost: a pcap does not say when
+// B stopped, so what A sent up to end_slack after B's last frame still counts.
+TEST(Diff, TailLossWithinEndSlack) {
+    Wire w;
+    w.opening(46);
+    w.advance(400'000'000);
+    w.send(false, tcpf::ACK, kSisn + 1, kCisn + 301, record(22, 2, 1448), 46, Fate().lose());
+    w.close_captures(0);
+    auto r = dw::diff_captures(w.a, w.b);
+    EXPECT_EQ(only_flow(r).s2c.lost, 1u);
+    EXPECT_EQ(r.outside, 0u);
+    w.advance(2'000'000'000);  // B stopped long before this one
+    w.send(false, tcpf::ACK, kSisn + 1, kCisn + 301, record(22, 2, 1448), 46, Fate().lose());
+    w.close_captures(0);
+    r = dw::diff_captures(w.a, w.b);
+    EXPECT_EQ(only_flow(r).s2c.lost, 1u);
+    EXPECT_EQ(r.outside, 1u);
+    EXPECT_TRUE(only_flow(r).partly_outside);
+}
+
 // IPv6 with a VLAN tag at B, and B's capture cut at a 96-byte snaplen.
 TEST(Diff, Ipv6VlanSnaplen) {
     Wire w;
     w.v6 = true;
     w.vlan = 42;
     w.opening(46);
-    w.send(false, tcpf::ACK, kSisn + 1, kCisn + 301, record(22, 2, 1200), 46, {.snap = 96});
-    w.send(false, tcpf::ACK, kSisn + 1201, kCisn + 301, Bytes(1200, 2), 46, {.lost = true});
+    w.send(false, tcpf::ACK, kSisn + 1, kCisn + 301, record(22, 2, 1200), 46, Fate().cut(96));
+    w.send(false, tcpf::ACK, kSisn + 1201, kCisn + 301, Bytes(1200, 2), 46, Fate().lose());
     w.close_captures();
     ASSERT_TRUE(w.b.segs.back().truncated());
     EXPECT_EQ(w.b.segs.back().payload_len, 1200u);
@@ -342,7 +373,7 @@ TEST(Diff, BadInputs) {
     } catch (const dw::Error& e) {
         EXPECT_NE(std::string(e.what()).find("no TCP flow is in both captures"), std::string::npos) << e.what();
     }
-    CaptureSegments empty{"empty.pcap"};
+    CaptureSegments empty = named("empty.pcap");
     EXPECT_THROW(dw::diff_captures(w.a, empty), dw::Error);
 }
 

@@ -85,8 +85,8 @@ Crossing estimate_clock(DiffResult& r, const std::vector<FlowDiff>& flows, const
     return c;
 }
 
-bool inside(const CaptureSegments& c, int64_t t) {
-    return t >= static_cast<int64_t>(c.first_ns) && t <= static_cast<int64_t>(c.last_ns);
+bool inside(const CaptureSegments& c, int64_t t, uint64_t end_slack) {
+    return t >= static_cast<int64_t>(c.first_ns) && t <= static_cast<int64_t>(c.last_ns + end_slack);
 }
 
 // Merged sequence ranges (relative to base) that reached the downstream point.
@@ -143,7 +143,7 @@ public:
         for (size_t i : only_up) {
             const Segment& u = U.segs[i];
             if (u.src != d.from) continue;
-            if (!inside(D, static_cast<int64_t>(u.ts_ns) + cross)) {
+            if (!inside(D, static_cast<int64_t>(u.ts_ns) + cross, r_.opt.end_slack_ns)) {
                 d.outside++;
                 partly_outside = true;
                 continue;
@@ -155,7 +155,7 @@ public:
         for (size_t i : only_down) {
             const Segment& w = D.segs[i];
             if (w.src != d.from) continue;
-            if (!inside(U, static_cast<int64_t>(w.ts_ns) - cross)) {
+            if (!inside(U, static_cast<int64_t>(w.ts_ns) - cross, r_.opt.end_slack_ns)) {
                 d.outside++;
                 partly_outside = true;
                 continue;
@@ -288,6 +288,10 @@ DiffResult diff_captures(CaptureSegments& a, CaptureSegments& b, const DiffOptio
         f.client = cf.client;
         f.server = cf.server;
         f.sni = cf.sni;
+        if (f.sni.empty()) {  // the ClientHello may be in one capture only (lost on the way)
+            for (const Facts* fx : {&fa, &fb})
+                if (auto it = fx->find(id); it != fx->end() && !it->second.sni.empty()) f.sni = it->second.sni;
+        }
         orient(f, m, a, b);
         r.flows.push_back(std::move(f));
         both.push_back(&m);
@@ -316,8 +320,8 @@ DiffResult diff_captures(CaptureSegments& a, CaptureSegments& b, const DiffOptio
         const auto& idx = o.seen_at == Point::A ? m.in_a : m.in_b;
         const auto& segs = o.seen_at == Point::A ? a.segs : b.segs;
         const int64_t shift = o.seen_at == Point::A ? c.ab : -c.ab;
-        o.outside = !inside(other_cap, static_cast<int64_t>(segs[idx.front()].ts_ns) + shift) &&
-                    !inside(other_cap, static_cast<int64_t>(segs[idx.back()].ts_ns) + shift);
+        o.outside = !inside(other_cap, static_cast<int64_t>(segs[idx.front()].ts_ns) + shift, opt.end_slack_ns) &&
+                    !inside(other_cap, static_cast<int64_t>(segs[idx.back()].ts_ns) + shift, opt.end_slack_ns);
     }
     return r;
 }

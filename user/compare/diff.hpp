@@ -18,8 +18,9 @@
 // and never at its downstream one is lost on the way; one seen downstream and
 // never upstream appeared on the way (a middlebox forged it); a segment seen
 // at both with another DSCP was remarked. A segment that would have crossed
-// while the other capture was not running is counted as outside its window,
-// not as lost.
+// while the other capture was not running (before its first frame, or more
+// than DiffOptions::end_slack_ns after its last) is counted as outside its
+// window, not as lost.
 #pragma once
 
 #include <array>
@@ -49,6 +50,10 @@ struct DiffOptions {
     // Upper bounds (inclusive) of the IP length buckets; one more bucket above the last.
     std::vector<uint16_t> size_edges = {128, 576, 700, 1000, 1400};
     size_t list_max = 0;  // segments listed per flow and kind (0: all); counts are always complete
+    // A capture is taken to run from its first frame until this long after its
+    // last one: a pcap does not say when the capture stopped, and the last
+    // packets of a failing handshake are often the ones that went missing.
+    uint64_t end_slack_ns = 1'000'000'000;
 };
 
 enum class Point { A, B };
