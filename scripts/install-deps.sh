@@ -17,6 +17,6 @@ apt-get install -y -q --no-install-recommends \
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev \
   libgtest-dev libgmock-dev googletest libbenchmark-dev \
   linux-libc-dev libc6-dev \
-  libmnl-dev \
+  libmnl-dev libpcap-dev \
   iproute2 iputils-ping nftables ethtool tcpdump tshark \
   python3 openssl curl procps psmisc kmod
