@@ -14,7 +14,11 @@ struct Globals {
     std::string pin_root = kDefaultPinRoot;
     std::string netns;  // run in this named network namespace (/run/netns/NAME)
     bool verbose = false;
+    int exit_code = 0;  // what main returns when the command ends without an error
 };
+
+// diff and baseline: the comparison found a difference (0: none; 1: error; 2: usage).
+inline constexpr int kExitDiffers = 3;
 Globals& globals();
 
 // Enters --netns (once) and checks privileges. Every command that touches the
@@ -33,5 +37,6 @@ void add_stats(CLI::App& app);
 void add_flows(CLI::App& app);
 void add_reset(CLI::App& app);
 void add_diagnose(CLI::App& app);
+void add_diff(CLI::App& app);
 
 }  // namespace dw::cli

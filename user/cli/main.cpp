@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
                "  dscpwatch stats --watch 1                 per-DSCP packets, bytes and rates\n"
                "  dscpwatch remark zero --exempt-port udp:16384-32767\n"
                "  dscpwatch flows --dscp EF --top 20\n"
+               "  dscpwatch diff gw.pcap client.pcap        what was lost between two capture points\n"
                "  dscpwatch detach --all");
     dw::cli::add_attach(app);
     dw::cli::add_detach(app);
@@ -81,6 +82,7 @@ int main(int argc, char** argv) {
     dw::cli::add_reset(app);
     dw::cli::add_diagnose(app);
     dw::cli::add_selfcheck(app);
+    dw::cli::add_diff(app);
 
     libbpf_set_print(libbpf_log);
     // Warnings go to stderr: stdout carries the results (tables, JSON).
@@ -99,5 +101,5 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "dscpwatch: %s\n", e.what());
         return 1;
     }
-    return 0;
+    return g.exit_code;
 }

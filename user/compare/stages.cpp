@@ -46,7 +46,7 @@ struct Conn {
 // The stage of a side's new flight, from the record at its start (as
 // dw_flight_stage_g in bpf/handshake.h).
 uint8_t flight_stage(uint8_t cur, bool client, const Segment& s) {
-    if (!s.record) return cur >= DW_ST_CLIENT_HELLO ? cur : DW_ST_ESTABLISHED;
+    if (!s.record) return cur >= DW_ST_CLIENT_HELLO ? cur : static_cast<uint8_t>(DW_ST_ESTABLISHED);
     if (s.record_type == kTlsContentAlert) return cur;
     const bool hs = s.record_type == kTlsContentHandshake;
     if (client) {
