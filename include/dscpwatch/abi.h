@@ -418,7 +418,8 @@ DW_ABI_ASSERT(sizeof(struct dw_event) == 64, "dw_event layout");
 
 /* When the load-time option use_clock_map is set, the classifier takes "now"
  * from this map instead of bpf_ktime_get_ns(): replay of a capture sets each
- * frame's timestamp, and tests make times exact. Live instances never set it. */
+ * frame's timestamp, and tests make times exact. Live instances never set it.
+ * The map is mmapable: userspace writes now_ns through the mapping. */
 struct dw_clock {
 	__u64 now_ns;
 };

@@ -72,6 +72,9 @@ std::unique_ptr<Classifier> Classifier::load(const LoadOptions& opts) {
         .events = bpf_map__fd(m.dw_events),
         .tlsinfo = c->tlsinfo_.get(),
     });
+    c->xdp_fd_ = c->prog_fd(Hook::Xdp);
+    c->tc_in_fd_ = c->prog_fd(Hook::TcIngress);
+    c->tc_out_fd_ = c->prog_fd(Hook::TcEgress);
     return c;
 }
 
@@ -116,6 +119,34 @@ RunResult Classifier::run(Hook h, std::span<const uint8_t> frame, uint32_t ifind
     r.duration_ns = o.duration;
     r.data.resize(o.data_size_out);
     return r;
+}
+
+int Classifier::run_into(Hook h, std::span<const uint8_t> frame, std::span<uint8_t> out, uint32_t* out_len,
+                         uint32_t ifindex) const noexcept {
+    LIBBPF_OPTS(bpf_test_run_opts, o);
+    o.data_in = frame.data();
+    o.data_size_in = static_cast<uint32_t>(frame.size());
+    if (!out.empty()) {
+        o.data_out = out.data();
+        o.data_size_out = static_cast<uint32_t>(out.size());
+    }
+    o.repeat = 1;
+    xdp_md xctx{};
+    __sk_buff sctx{};
+    if (h == Hook::Xdp) {
+        xctx.data_end = static_cast<uint32_t>(frame.size());
+        xctx.ingress_ifindex = ifindex;
+        o.ctx_in = &xctx;
+        o.ctx_size_in = sizeof(xctx);
+    } else {
+        sctx.ifindex = ifindex;
+        o.ctx_in = &sctx;
+        o.ctx_size_in = sizeof(sctx);
+    }
+    const int fd = h == Hook::Xdp ? xdp_fd_ : h == Hook::TcIngress ? tc_in_fd_ : tc_out_fd_;
+    if (int err = bpf_prog_test_run_opts(fd, &o)) return err < 0 ? err : -err;
+    if (out_len) *out_len = o.data_size_out;
+    return 0;
 }
 
 }  // namespace dw

@@ -51,11 +51,19 @@ public:
     RunResult run(Hook h, std::span<const uint8_t> frame, uint32_t ifindex = 1,
                   uint32_t repeat = 1) const;
 
+    // The same without allocating or throwing, for replay's hot loop. With an
+    // empty `out` the kernel copies nothing back (count-only); otherwise the
+    // frame as the program left it lands in `out` and *out_len says how long
+    // it is. Returns 0, or -errno (EINVAL: the kernel refused the frame).
+    int run_into(Hook h, std::span<const uint8_t> frame, std::span<uint8_t> out, uint32_t* out_len,
+                 uint32_t ifindex = 1) const noexcept;
+
 private:
     Classifier() = default;
     dscpwatch* skel_ = nullptr;
     Fd tlsinfo_;
     std::unique_ptr<MapSet> maps_;
+    int xdp_fd_ = -1, tc_in_fd_ = -1, tc_out_fd_ = -1;
 };
 
 // Checks what loading needs (root or CAP_BPF + CAP_NET_ADMIN); throws dw::Error.

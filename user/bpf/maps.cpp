@@ -74,10 +74,17 @@ MapSet::MapSet(MapFds fds) : fds_(fds) {
     long page = sysconf(_SC_PAGESIZE);
     void* p = mmap(nullptr, static_cast<size_t>(page), PROT_READ | PROT_WRITE, MAP_SHARED, fds_.active, 0);
     if (p != MAP_FAILED) active_map_ = p;
+    // The replay clock is mmapable too (older pinned instances may lack the
+    // flag: set_clock then falls back to a map update).
+    if (fds_.clock >= 0) {
+        void* c = mmap(nullptr, static_cast<size_t>(page), PROT_READ | PROT_WRITE, MAP_SHARED, fds_.clock, 0);
+        if (c != MAP_FAILED) clock_map_ = c;
+    }
 }
 
 MapSet::~MapSet() {
     if (active_map_) munmap(active_map_, static_cast<size_t>(sysconf(_SC_PAGESIZE)));
+    if (clock_map_) munmap(clock_map_, static_cast<size_t>(sysconf(_SC_PAGESIZE)));
 }
 
 uint64_t* MapSet::active_ptr() const { return static_cast<uint64_t*>(active_map_); }
@@ -320,6 +327,11 @@ RemarkConfig MapSet::active_config() const {
 }
 
 void MapSet::set_clock(uint64_t now_ns) {
+    if (clock_map_) {
+        // A plain store: the program reads it in the same thread's next test run.
+        std::atomic_ref<__u64>(static_cast<dw_clock*>(clock_map_)->now_ns).store(now_ns, std::memory_order_release);
+        return;
+    }
     uint32_t zero = 0;
     dw_clock c{now_ns};
     if (bpf_map_update_elem(fds_.clock, &zero, &c, BPF_ANY) != 0) throw_errno("setting the replay clock", errno);

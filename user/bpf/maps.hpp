@@ -115,6 +115,7 @@ public:
     uint64_t generation() const;
 
     // ---- replay clock (objects loaded with LoadOptions::replay_clock) ----
+    // A store through the map's mmap (no syscall) where the map allows it.
     void set_clock(uint64_t now_ns);
 
     // ---- reset ----
@@ -125,6 +126,7 @@ private:
     uint64_t* active_ptr() const;
     MapFds fds_;
     mutable void* active_map_ = nullptr;  // mmap of dw_active, when possible
+    void* clock_map_ = nullptr;           // mmap of dw_clock, when possible
 };
 
 }  // namespace dw
