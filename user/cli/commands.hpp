@@ -38,5 +38,6 @@ void add_flows(CLI::App& app);
 void add_reset(CLI::App& app);
 void add_diagnose(CLI::App& app);
 void add_diff(CLI::App& app);
+void add_baseline(CLI::App& app);
 
 }  // namespace dw::cli
