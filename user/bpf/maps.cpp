@@ -85,6 +85,7 @@ MapSet::MapSet(MapFds fds) : fds_(fds) {
 MapSet::~MapSet() {
     if (active_map_) munmap(active_map_, static_cast<size_t>(sysconf(_SC_PAGESIZE)));
     if (clock_map_) munmap(clock_map_, static_cast<size_t>(sysconf(_SC_PAGESIZE)));
+    if (ring_) ring_buffer__free(ring_);
 }
 
 uint64_t* MapSet::active_ptr() const { return static_cast<uint64_t*>(active_map_); }
@@ -183,21 +184,26 @@ uint32_t MapSet::handshake_capacity() const { return max_entries_of(fds_.hs, "ha
 
 std::vector<Event> MapSet::drain_events() const {
     std::vector<Event> out;
-    auto cb = [](void* ctx, void* data, size_t size) -> int {
-        auto* v = static_cast<std::vector<Event>*>(ctx);
-        if (size < sizeof(dw_event)) return 0;
-        Event e;
-        std::memcpy(&e.hdr, data, sizeof(dw_event));
-        size_t n = std::min<size_t>(e.hdr.snippet_len, size - sizeof(dw_event));
-        const auto* snip = static_cast<const uint8_t*>(data) + sizeof(dw_event);
-        e.snippet.assign(snip, snip + n);
-        v->push_back(std::move(e));
-        return 0;
-    };
-    ring_buffer* rb = ring_buffer__new(fds_.events, cb, &out, nullptr);
-    if (!rb) throw_errno("opening the event ring buffer", errno);
-    int n = ring_buffer__consume(rb);
-    ring_buffer__free(rb);
+    // One ring_buffer for the MapSet's life: it maps the ring once, so that
+    // frequent drains (replay drains every few hundred frames) stay cheap.
+    if (!ring_) {
+        auto cb = [](void* ctx, void* data, size_t size) -> int {
+            auto* v = *static_cast<std::vector<Event>**>(ctx);
+            if (size < sizeof(dw_event)) return 0;
+            Event e;
+            std::memcpy(&e.hdr, data, sizeof(dw_event));
+            size_t n = std::min<size_t>(e.hdr.snippet_len, size - sizeof(dw_event));
+            const auto* snip = static_cast<const uint8_t*>(data) + sizeof(dw_event);
+            e.snippet.assign(snip, snip + n);
+            v->push_back(std::move(e));
+            return 0;
+        };
+        ring_ = ring_buffer__new(fds_.events, cb, &ring_sink_, nullptr);
+        if (!ring_) throw_errno("opening the event ring buffer", errno);
+    }
+    ring_sink_ = &out;
+    int n = ring_buffer__consume(ring_);
+    ring_sink_ = nullptr;
     if (n < 0) throw_errno("reading the event ring buffer", n);
     return out;
 }

@@ -10,6 +10,8 @@
 #include "core/remark_config.hpp"
 #include "dscpwatch/abi.h"
 
+struct ring_buffer;
+
 namespace dw {
 
 struct IfCounter {
@@ -127,6 +129,8 @@ private:
     MapFds fds_;
     mutable void* active_map_ = nullptr;  // mmap of dw_active, when possible
     void* clock_map_ = nullptr;           // mmap of dw_clock, when possible
+    mutable ring_buffer* ring_ = nullptr;            // the event ring, opened on the first drain
+    mutable std::vector<Event>* ring_sink_ = nullptr;  // where the ring's callback puts events during a drain
 };
 
 }  // namespace dw

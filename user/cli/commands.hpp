@@ -37,6 +37,7 @@ void add_stats(CLI::App& app);
 void add_flows(CLI::App& app);
 void add_reset(CLI::App& app);
 void add_diagnose(CLI::App& app);
+void add_analyze(CLI::App& app);
 void add_diff(CLI::App& app);
 void add_baseline(CLI::App& app);
 

@@ -12,6 +12,7 @@
 #include <map>
 #include "core/dscp.hpp"
 #include "core/error.hpp"
+#include "view/diagnose_view.hpp"
 #include "view/flows_view.hpp"
 
 namespace dw::cli {
@@ -73,13 +74,7 @@ void run_flows(const FlowsArgs& a) {
     o.now_ns = monotonic_ns();
     // Handshake verdicts, joined by flow key.
     const Diagnosis d = diagnose(inst->maps());
-    std::map<std::string, const FlowVerdict*> by_key;
-    auto key_bytes = [](const dw_flow_key& k) { return std::string(reinterpret_cast<const char*>(&k), sizeof(k)); };
-    for (const auto& f : d.flows) by_key[key_bytes(f.key)] = &f;
-    o.handshake = [&](const dw_flow_key& k) -> const FlowVerdict* {
-        auto it = by_key.find(key_bytes(k));
-        return it == by_key.end() ? nullptr : it->second;
-    };
+    o.handshake = verdict_lookup(d);
     o.capacity = inst->maps().flow_capacity();
     const auto sel = select_flows(flows, q);
     if (a.json)

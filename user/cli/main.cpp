@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
                "  dscpwatch stats --watch 1                 per-DSCP packets, bytes and rates\n"
                "  dscpwatch remark zero --exempt-port udp:16384-32767\n"
                "  dscpwatch flows --dscp EF --top 20\n"
+               "  dscpwatch analyze gw.pcap --client-net 198.18.0.0/16   offline, same classifier\n"
                "  dscpwatch diff gw.pcap client.pcap        what was lost between two capture points\n"
                "  dscpwatch baseline nov.pcap dec.pcap       did a server change its marking?\n"
                "  dscpwatch detach --all");
@@ -83,6 +84,7 @@ int main(int argc, char** argv) {
     dw::cli::add_reset(app);
     dw::cli::add_diagnose(app);
     dw::cli::add_selfcheck(app);
+    dw::cli::add_analyze(app);
     dw::cli::add_diff(app);
     dw::cli::add_baseline(app);
 

@@ -6,21 +6,12 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/remark_args.hpp"
 #include "core/error.hpp"
 #include "core/remark_config.hpp"
 #include "view/remark_view.hpp"
 
 namespace dw::cli {
-namespace {
-
-struct RemarkArgs {
-    std::string mode;  // empty: show the active policy
-    std::string spec;
-    std::vector<std::string> exempt_prefixes;
-    std::vector<std::string> exempt_ports;
-    std::string direction;  // empty: both
-    bool json = false;
-};
 
 uint32_t parse_direction(const std::string& d) {
     if (d.empty() || d == "both") return DW_DIRS_ALL;
@@ -29,8 +20,6 @@ uint32_t parse_direction(const std::string& d) {
     throw Error("unknown direction '" + d + "'", "use ingress, egress or both");
 }
 
-// The policy the arguments describe. Pure: throws dw::Error before anything
-// touches the kernel.
 RemarkConfig build_config(const RemarkArgs& a) {
     RemarkConfig cfg;
     if (a.mode == "off") {
@@ -56,6 +45,8 @@ RemarkConfig build_config(const RemarkArgs& a) {
     validate(cfg);
     return cfg;
 }
+
+namespace {
 
 void print_policy(const RemarkConfig& cfg, uint64_t gen, bool json) {
     if (json)

@@ -1,6 +1,8 @@
 #include "view/diagnose_view.hpp"
 
 #include <algorithm>
+#include <map>
+#include <memory>
 #include <cstdio>
 
 #include "core/dscp.hpp"
@@ -184,6 +186,16 @@ nlohmann::json render_diagnosis_json(const Diagnosis& d, size_t top_flows) {
     j["flows"] = nlohmann::json::array();
     for (const auto* f : worst_flows(d, top_flows)) j["flows"].push_back(flow_verdict_json(*f));
     return j;
+}
+
+std::function<const FlowVerdict*(const dw_flow_key&)> verdict_lookup(const Diagnosis& d) {
+    auto key_bytes = [](const dw_flow_key& k) { return std::string(reinterpret_cast<const char*>(&k), sizeof(k)); };
+    auto by_key = std::make_shared<std::map<std::string, const FlowVerdict*>>();
+    for (const auto& f : d.flows) (*by_key)[key_bytes(f.key)] = &f;
+    return [by_key, key_bytes](const dw_flow_key& k) -> const FlowVerdict* {
+        auto it = by_key->find(key_bytes(k));
+        return it == by_key->end() ? nullptr : it->second;
+    };
 }
 
 }  // namespace dw

@@ -46,7 +46,17 @@ nlohmann::json rate_fields(nlohmann::json j, const std::optional<double>& pps, c
 
 }  // namespace
 
+namespace {
+std::map<uint32_t, std::string>& interface_aliases() {
+    static std::map<uint32_t, std::string> m;
+    return m;
+}
+}  // namespace
+
+void set_interface_alias(uint32_t ifindex, std::string name) { interface_aliases()[ifindex] = std::move(name); }
+
 std::string ifname_of(uint32_t ifindex) {
+    if (auto it = interface_aliases().find(ifindex); it != interface_aliases().end()) return it->second;
     char buf[IF_NAMESIZE] = {};
     if (if_indextoname(ifindex, buf)) return buf;
     return "if" + std::to_string(ifindex);

@@ -12,8 +12,10 @@
 
 namespace dw {
 
-// Resolves an ifindex to a name ("if7" when it is gone).
+// Resolves an ifindex to a name ("if7" when it is gone), or to the alias
+// set for it (offline analysis names its replay interface after the capture).
 std::string ifname_of(uint32_t ifindex);
+void set_interface_alias(uint32_t ifindex, std::string name);
 
 // "ingress" or "egress".
 const char* dir_name(uint8_t dir);
