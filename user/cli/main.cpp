@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
                "  dscpwatch flows --dscp EF --top 20\n"
                "  dscpwatch analyze gw.pcap --client-net 198.18.0.0/16   offline, same classifier\n"
                "  dscpwatch diff gw.pcap client.pcap        what was lost between two capture points\n"
-               "  dscpwatch baseline nov.pcap dec.pcap       did a server change its marking?\n"
+               "  dscpwatch baseline nov.pcap dec.pcap      did a server change its marking?\n"
                "  dscpwatch detach --all");
     dw::cli::add_attach(app);
     dw::cli::add_detach(app);
