@@ -7,26 +7,20 @@
 namespace dw {
 namespace {
 
-// The capture's date (UTC) from its first frame; "an unknown date" without one.
-std::string date_of(uint64_t ns) {
-    if (!ns) return "an unknown date";
+// A capture's time (UTC) in strftime format `fmt`; `none` without one.
+std::string utc(uint64_t ns, const char* fmt, const char* none) {
+    if (!ns) return none;
     const time_t t = static_cast<time_t>(ns / 1'000'000'000);
     tm tm{};
     gmtime_r(&t, &tm);
-    char buf[16];
-    std::strftime(buf, sizeof(buf), "%Y-%m-%d", &tm);
+    char buf[40];
+    std::strftime(buf, sizeof(buf), fmt, &tm);
     return buf;
 }
 
-std::string when(uint64_t ns) {
-    if (!ns) return "time unknown";
-    const time_t t = static_cast<time_t>(ns / 1'000'000'000);
-    tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm);
-    return buf;
-}
+// The capture's date from its first frame.
+std::string date_of(uint64_t ns) { return utc(ns, "%Y-%m-%d", "an unknown date"); }
+std::string when(uint64_t ns) { return utc(ns, "%Y-%m-%d %H:%M:%S UTC", "time unknown"); }
 
 std::string who(const MarkingChange& c) { return c.server + (c.sni.empty() ? "" : " (SNI " + c.sni + ")"); }
 
