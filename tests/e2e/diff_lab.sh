@@ -15,6 +15,7 @@
 #   forged    the WAN drops each ClientHello and answers with a forged RST from
 #             the server: the lost client -> server segments and the RSTs that
 #             appeared at B both equal the rule's counter
+#   IPv6      the policer on the traffic class: lost = the IPv6 rule's counter
 #   bad input missing file, corrupt file, same file twice, no common flow
 source "$(dirname "$0")/lib.sh"
 dw_need_root
@@ -99,7 +100,7 @@ EOF
 
 gt0() { [ "$1" -gt 0 ]; }
 
-lab_up
+lab_up --v6
 lab_pki
 
 # ------------------------------------------------------------------ policer
@@ -173,6 +174,21 @@ expect_eq "forged: they were the ClientHellos" client_hello "${F[lost_c2s_stages
 expect_eq "forged: RSTs that appeared at B = the rule's counter" "$forged" "${F[appeared_s2c]}"
 expect_eq "forged: the forged segments are RSTs" RST "${F[appeared_flags]}"
 expect_eq "forged: nothing appeared at A, no server segment lost" "0 0" "${F[appeared_c2s]} ${F[lost_s2c]}"
+
+# ------------------------------------------------------------------ IPv6
+echo "# IPv6: EF server, WAN drops EF > 700 B"
+lab_server_stop --all
+lab_server_start --tos 0xb8 --v6
+lab_policer on
+capture policer-v6 --v6 --timeout 4
+drops6=$(lab_policer_drops v6)
+check "IPv6: the policer dropped packets" gt0 "$drops6"
+diffj policer-v6
+expect_eq "IPv6: exit status 3" 3 "$RC"
+expect_eq "IPv6: flows, client at B by TTL (hop limit)" "$N B TTL" "${F[flows]} ${F[client_at]} ${F[orientation]}"
+expect_eq "IPv6: server segments seen at A, never at B = the IPv6 rule's counter" "$drops6" "${F[lost_s2c]}"
+expect_eq "IPv6: nothing else lost" "$drops6" "${F[lost]}"
+expect_eq "IPv6: every lost segment EF, in the ServerHello flight" "46 server_hello" "${F[lost_dscp]} ${F[lost_stages]}"
 
 # ------------------------------------------------------------------ bad input
 echo "# bad input"
