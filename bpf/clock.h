@@ -12,8 +12,8 @@ const volatile __u8 use_clock_map = 0;
 DW_INLINE __u64 dw_now(void)
 {
 	if (use_clock_map) {
-		__u32 zero = 0;
-		struct dw_clock *c = bpf_map_lookup_elem(&dw_clock, &zero);
+		__u32 slot = bpf_get_smp_processor_id() & (DW_CLOCK_SLOTS - 1);
+		struct dw_clock *c = bpf_map_lookup_elem(&dw_clock, &slot);
 
 		return c ? c->now_ns : 0;
 	}

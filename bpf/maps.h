@@ -76,11 +76,12 @@ struct {
 	__type(value, __u8);
 } dw_exempt_v6 SEC(".maps");
 
-/* Caller-provided clock, read only when use_clock_map is set at load.
- * Mmapable, so that replay sets each frame's time with a store, not a syscall. */
+/* Caller-provided clock, read only when use_clock_map is set at load; one
+ * slot per CPU. Mmapable, so that replay sets each frame's time with a store,
+ * not a syscall. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, DW_CLOCK_SLOTS);
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct dw_clock);

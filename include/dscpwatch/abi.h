@@ -425,6 +425,10 @@ struct dw_clock {
 };
 DW_ABI_ASSERT(sizeof(struct dw_clock) == 8, "dw_clock layout");
 
+/* One clock per CPU (slot = CPU id & (DW_CLOCK_SLOTS - 1)): replay threads,
+ * each pinned to its CPU, each set their own frame's time. One page mmapped. */
+#define DW_CLOCK_SLOTS 256
+
 /* ---- parser limits --------------------------------------------------------- */
 
 #define DW_MAX_VLAN 2

@@ -14,6 +14,7 @@
 #include "packet.hpp"
 #include "pcapfile.hpp"
 #include "replay/replay.hpp"
+#include "replay/workers.hpp"
 
 namespace {
 
@@ -148,6 +149,8 @@ protected:
     uint64_t last_clock_ = 0;
 };
 
+// Direct runs use the live hooks (XDP in, tc out). Replay gives the same with
+// egress on the tc program and on the replay-only XDP egress entry point.
 TEST_F(ReplayTest, EqualsDirectTestRunsAtTheCaptureTimes) {
     const auto frames = incident_traffic();
     auto direct = load({.replay_clock = true});
@@ -156,14 +159,50 @@ TEST_F(ReplayTest, EqualsDirectTestRunsAtTheCaptureTimes) {
         direct->maps().set_clock(t += kStep);
         direct->run(f.from_client ? Hook::TcEgress : Hook::Xdp, f.eth);
     }
-    const auto fr = replay(dwt::pcap_file(dwt::kLinkEthernet, records(frames)), client_net());
+    const State want = state(direct->maps());
+    EXPECT_EQ(want.flows.size(), 4u);
+    EXPECT_EQ(want.hs.size(), 2u);
+    for (Hook egress : {Hook::TcEgress, Hook::XdpEgress}) {
+        section(std::string("egress on ") + std::string(dw::to_string(egress)), [&] {
+            auto dir = client_net();
+            dir.egress_hook = egress;
+            const auto fr = replay(dwt::pcap_file(dwt::kLinkEthernet, records(frames)), dir);
+            EXPECT_EQ(fr.classified, frames.size());
+            EXPECT_EQ(fr.egress, 6u);
+            EXPECT_EQ(fr.ingress, frames.size() - 6);
+            EXPECT_TRUE(fr.complete());
+            expect_same(state(cls_->maps()), want);
+        });
+    }
+}
+
+// Two worker threads, each pinned to a CPU with its own clock slot, frames
+// sharded by address pair: the same state as one thread.
+TEST_F(ReplayTest, WorkerThreadsGiveWhatOneThreadGives) {
+    auto frames = incident_traffic();
+    for (int i = 0; i < 200; ++i) {
+        const std::string c = "198.18.2." + std::to_string(i);
+        const auto port = static_cast<uint16_t>(41000 + i);
+        frames.push_back({Packet::ipv4(c, kServer).tcp(port, 443, tcpf::SYN).build(), true});
+        frames.push_back({Packet::ipv4(kServer, c).dscp(46).tcp(443, port, tcpf::SYN | tcpf::ACK).build(), false});
+        frames.push_back({Packet::ipv4(c, kServer).dscp(34).udp(port, 5004).payload(100 + i).build(), true});
+        frames.push_back({Packet::ipv4(kServer, c).dscp(46).udp(5004, port).payload(200).build(), false});
+    }
+    const Bytes file = dwt::pcap_file(dwt::kLinkEthernet, records(frames));
+    replay(file, client_net());
+    const State one = state(cls_->maps());
+    auto two = load({.replay_clock = true});
+    dw::Replayer rp(*two, {.direction = client_net(), .threads = 2});
+    const unsigned used = rp.threads();
+    std::printf("replaying with %u thread(s)\n", used);
+    EXPECT_EQ(used, std::min<size_t>(2, dw::usable_cpus(2).size()));
+    auto r = dw::CaptureReader::open_memory(file, "test.pcap");
+    const auto fr = rp.feed(*r);
+    rp.finish();
     EXPECT_EQ(fr.classified, frames.size());
-    EXPECT_EQ(fr.egress, 6u);
-    EXPECT_EQ(fr.ingress, frames.size() - 6);
+    EXPECT_EQ(fr.egress, 6u + 400u);
     EXPECT_TRUE(fr.complete());
-    expect_same(state(cls_->maps()), state(direct->maps()));
-    EXPECT_EQ(state(cls_->maps()).flows.size(), 4u);
-    EXPECT_EQ(state(cls_->maps()).hs.size(), 2u);
+    expect_same(state(two->maps()), one);
 }
 
 // Linux cooked v1/v2 (direction from the packet type) and raw IP (direction

@@ -18,6 +18,7 @@ std::string hook_param_name(const ::testing::TestParamInfo<dw::Hook>& info) {
     case dw::Hook::Xdp: return "Xdp";
     case dw::Hook::TcIngress: return "TcIngress";
     case dw::Hook::TcEgress: return "TcEgress";
+    case dw::Hook::XdpEgress: return "XdpEgress";
     }
     return "Unknown";
 }

@@ -18,11 +18,12 @@ std::string_view to_string(Hook h) {
     case Hook::Xdp: return "xdp";
     case Hook::TcIngress: return "tc-ingress";
     case Hook::TcEgress: return "tc-egress";
+    case Hook::XdpEgress: return "xdp-egress";
     }
     return "?";
 }
 
-uint8_t hook_dir(Hook h) { return h == Hook::TcEgress ? DW_DIR_EGRESS : DW_DIR_INGRESS; }
+uint8_t hook_dir(Hook h) { return h == Hook::TcEgress || h == Hook::XdpEgress ? DW_DIR_EGRESS : DW_DIR_INGRESS; }
 
 void require_bpf_privileges() {
     __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
@@ -47,6 +48,8 @@ std::unique_ptr<Classifier> Classifier::load(const LoadOptions& opts) {
     c->skel_ = dscpwatch::open();
     if (!c->skel_) throw_errno("opening the BPF object", errno);
     c->skel_->rodata->use_clock_map = opts.replay_clock ? 1 : 0;
+    // Replay's egress entry point costs verification time: live instances skip it.
+    bpf_program__set_autoload(c->skel_->progs.dw_xdp_egress, opts.replay_clock);
     if (int err = bpf_map__set_max_entries(c->skel_->maps.dw_flows, opts.flow_capacity))
         throw_errno("sizing the flow table", err);
     if (opts.hs_capacity == 0 || opts.hs_capacity > DW_FLOWS_MAX)
@@ -75,6 +78,7 @@ std::unique_ptr<Classifier> Classifier::load(const LoadOptions& opts) {
     c->xdp_fd_ = c->prog_fd(Hook::Xdp);
     c->tc_in_fd_ = c->prog_fd(Hook::TcIngress);
     c->tc_out_fd_ = c->prog_fd(Hook::TcEgress);
+    c->xdp_out_fd_ = opts.replay_clock ? c->prog_fd(Hook::XdpEgress) : -1;
     return c;
 }
 
@@ -88,6 +92,7 @@ int Classifier::prog_fd(Hook h) const {
     case Hook::Xdp: return bpf_program__fd(skel_->progs.dw_xdp);
     case Hook::TcIngress: return bpf_program__fd(skel_->progs.dw_tc_ingress);
     case Hook::TcEgress: return bpf_program__fd(skel_->progs.dw_tc_egress);
+    case Hook::XdpEgress: return bpf_program__fd(skel_->progs.dw_xdp_egress);
     }
     return -1;
 }
@@ -103,7 +108,7 @@ RunResult Classifier::run(Hook h, std::span<const uint8_t> frame, uint32_t ifind
     o.repeat = repeat;
     xdp_md xctx{};
     __sk_buff sctx{};
-    if (h == Hook::Xdp) {
+    if (is_xdp(h)) {
         xctx.data_end = static_cast<uint32_t>(frame.size());
         xctx.ingress_ifindex = ifindex;
         o.ctx_in = &xctx;
@@ -133,7 +138,7 @@ int Classifier::run_into(Hook h, std::span<const uint8_t> frame, std::span<uint8
     o.repeat = 1;
     xdp_md xctx{};
     __sk_buff sctx{};
-    if (h == Hook::Xdp) {
+    if (is_xdp(h)) {
         xctx.data_end = static_cast<uint32_t>(frame.size());
         xctx.ingress_ifindex = ifindex;
         o.ctx_in = &xctx;
@@ -143,7 +148,7 @@ int Classifier::run_into(Hook h, std::span<const uint8_t> frame, std::span<uint8
         o.ctx_in = &sctx;
         o.ctx_size_in = sizeof(sctx);
     }
-    const int fd = h == Hook::Xdp ? xdp_fd_ : h == Hook::TcIngress ? tc_in_fd_ : tc_out_fd_;
+    const int fd = h == Hook::Xdp ? xdp_fd_ : h == Hook::TcIngress ? tc_in_fd_ : h == Hook::TcEgress ? tc_out_fd_ : xdp_out_fd_;
     if (int err = bpf_prog_test_run_opts(fd, &o)) return err < 0 ? err : -err;
     if (out_len) *out_len = o.data_size_out;
     return 0;

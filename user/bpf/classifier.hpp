@@ -17,14 +17,18 @@ struct dscpwatch;
 
 namespace dw {
 
-enum class Hook { Xdp, TcIngress, TcEgress };
+// XdpEgress is replay's: the XDP entry point for frames that left the
+// interface. It exists only in objects loaded with replay_clock, and is never
+// attached.
+enum class Hook { Xdp, TcIngress, TcEgress, XdpEgress };
+inline bool is_xdp(Hook h) { return h == Hook::Xdp || h == Hook::XdpEgress; }
 std::string_view to_string(Hook h);
 uint8_t hook_dir(Hook h);
 
 struct LoadOptions {
     uint32_t flow_capacity = DW_FLOWS_DEFAULT;  // flow table size (LRU)
     uint32_t hs_capacity = DW_HS_DEFAULT;       // handshake table size (LRU)
-    bool replay_clock = false;                  // take time from dw_clock (replay, tests)
+    bool replay_clock = false;                  // take time from dw_clock (replay, tests); loads dw_xdp_egress too
 };
 
 struct RunResult {
@@ -63,7 +67,7 @@ private:
     dscpwatch* skel_ = nullptr;
     Fd tlsinfo_;
     std::unique_ptr<MapSet> maps_;
-    int xdp_fd_ = -1, tc_in_fd_ = -1, tc_out_fd_ = -1;
+    int xdp_fd_ = -1, tc_in_fd_ = -1, tc_out_fd_ = -1, xdp_out_fd_ = -1;
 };
 
 // Checks what loading needs (root or CAP_BPF + CAP_NET_ADMIN); throws dw::Error.

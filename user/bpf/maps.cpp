@@ -333,14 +333,23 @@ RemarkConfig MapSet::active_config() const {
 }
 
 void MapSet::set_clock(uint64_t now_ns) {
+    // Every CPU's slot: the caller's next test run may run on any CPU.
     if (clock_map_) {
-        // A plain store: the program reads it in the same thread's next test run.
-        std::atomic_ref<__u64>(static_cast<dw_clock*>(clock_map_)->now_ns).store(now_ns, std::memory_order_release);
+        auto* c = static_cast<dw_clock*>(clock_map_);
+        for (uint32_t i = 0; i < DW_CLOCK_SLOTS; i++)
+            std::atomic_ref<__u64>(c[i].now_ns).store(now_ns, std::memory_order_relaxed);
+        std::atomic_thread_fence(std::memory_order_release);
         return;
     }
-    uint32_t zero = 0;
-    dw_clock c{now_ns};
-    if (bpf_map_update_elem(fds_.clock, &zero, &c, BPF_ANY) != 0) throw_errno("setting the replay clock", errno);
+    std::vector<dw_clock> all(DW_CLOCK_SLOTS, dw_clock{now_ns});
+    for (uint32_t i = 0; i < DW_CLOCK_SLOTS; i++)
+        if (bpf_map_update_elem(fds_.clock, &i, &all[i], BPF_ANY) != 0) throw_errno("setting the replay clock", errno);
+}
+
+void MapSet::set_clock_slot(unsigned cpu, uint64_t now_ns) {
+    if (!clock_map_) throw Error("the replay clock is not mmapable here", "load the classifier with LoadOptions::replay_clock");
+    std::atomic_ref<__u64>(static_cast<dw_clock*>(clock_map_)[cpu & (DW_CLOCK_SLOTS - 1)].now_ns)
+        .store(now_ns, std::memory_order_release);
 }
 
 void MapSet::reset_counters() {

@@ -117,8 +117,11 @@ public:
     uint64_t generation() const;
 
     // ---- replay clock (objects loaded with LoadOptions::replay_clock) ----
-    // A store through the map's mmap (no syscall) where the map allows it.
+    // Sets every CPU's slot: stores through the map's mmap (no syscall) where
+    // the map allows it.
     void set_clock(uint64_t now_ns);
+    // Sets one CPU's slot (a thread pinned to that CPU; mmapable clock only).
+    void set_clock_slot(unsigned cpu, uint64_t now_ns);
 
     // ---- reset ----
     void reset_counters();  // interface, remark and global counters

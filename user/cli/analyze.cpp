@@ -19,6 +19,7 @@
 #include "core/error.hpp"
 #include "diag/collect.hpp"
 #include "replay/replay.hpp"
+#include "replay/workers.hpp"
 #include "view/capture_view.hpp"
 #include "view/diagnose_view.hpp"
 #include "view/flows_view.hpp"
@@ -34,12 +35,14 @@ struct AnalyzeArgs {
     std::vector<std::string> client_nets;
     std::string direction_by = "auto";
     std::string ingress_hook = "xdp";
+    std::string egress_hook = "xdp";
     RemarkArgs remark;  // mode empty: off
     std::string write;
     uint32_t flows = DW_FLOWS_DEFAULT;
     uint32_t handshakes = DW_HS_DEFAULT;
     size_t top = 20;
     double stall_after = 1.0;
+    unsigned threads = 1;  // 0: one per usable CPU (at most 8)
 };
 
 struct Views {
@@ -82,6 +85,8 @@ DirectionPolicy parse_direction_policy(const AnalyzeArgs& a) {
     for (const auto& n : nets) p.client_nets.push_back(parse_prefix(n));
     if (a.ingress_hook == "tc") p.ingress_hook = Hook::TcIngress;
     else if (a.ingress_hook != "xdp") throw Error("unknown --ingress-hook '" + a.ingress_hook + "'", "use xdp or tc");
+    if (a.egress_hook == "tc") p.egress_hook = Hook::TcEgress;
+    else if (a.egress_hook != "xdp") throw Error("unknown --egress-hook '" + a.egress_hook + "'", "use xdp or tc");
     return p;
 }
 
@@ -153,6 +158,7 @@ void run_analyze(const AnalyzeArgs& a) {
     const Views views = parse_views(a.views);
     ReplayOptions ro;
     ro.direction = parse_direction_policy(a);
+    ro.threads = a.threads ? a.threads : static_cast<unsigned>(std::max<size_t>(1, usable_cpus(8).size()));
     std::optional<RemarkConfig> remark;
     if (!a.remark.mode.empty()) remark = build_config(a.remark);
     else if (!a.remark.spec.empty() || !a.remark.exempt_prefixes.empty() || !a.remark.exempt_ports.empty())
@@ -222,6 +228,9 @@ void add_analyze(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--ingress-hook", a->ingress_hook, "xdp or tc: the program that takes ingress frames")
         ->capture_default_str();
+    cmd->add_option("--egress-hook", a->egress_hook,
+                    "xdp (the replay-only XDP entry with direction egress, about twice as fast) or tc (the live tc egress program)")
+        ->capture_default_str();
     cmd->add_option("--remark", a->remark.mode, "remark policy to apply while replaying: off, zero, or map (with --map)");
     cmd->add_option("--map", a->remark.spec, "remark map: FROM=TO pairs, e.g. 46=0,af41=18");
     cmd->add_option("--exempt-prefix", a->remark.exempt_prefixes, "leave frames from or to this prefix alone (repeatable)")
@@ -229,6 +238,10 @@ void add_analyze(CLI::App& app) {
     cmd->add_option("--exempt-port", a->remark.exempt_ports, "leave frames with this port alone (repeatable), PROTO:LO-HI")
         ->allow_extra_args(false);
     cmd->add_option("--remark-direction", a->remark.direction, "remark on ingress, egress or both (default both)");
+    cmd->add_option("--threads", a->threads,
+                    "replay worker threads, one per CPU, flows sharded by address pair (0: one per usable CPU, up "
+                    "to 8; --write runs in one). On 2 CPUs one thread is fastest: the reader competes with the workers")
+        ->capture_default_str();
     cmd->add_option("--write", a->write, "write every frame as the classifier left it (after --remark) to this pcap");
     cmd->add_option("--flows", a->flows, "flow table size")->check(CLI::Range(1u, DW_FLOWS_MAX))->capture_default_str();
     cmd->add_option("--handshakes", a->handshakes, "handshake table size")
@@ -241,8 +254,9 @@ void add_analyze(CLI::App& app) {
         ->capture_default_str();
     cmd->footer(
         "Direction: a capture has none, so analyze follows a gateway NIC that faces the servers: frames\n"
-        "from a --client-net leave toward the servers (egress, the tc program), all others arrive\n"
-        "(ingress, XDP). Linux cooked captures (tcpdump -i any) say per frame whether it was outgoing.\n"
+        "from a --client-net leave toward the servers (egress), all others arrive (ingress). Linux\n"
+        "cooked captures (tcpdump -i any) say per frame whether it was outgoing. Both directions run\n"
+        "the live classifier's core; --egress-hook tc runs egress through the tc program itself.\n"
         "Timestamps are the classifier's clock: ages and stalls are as of the last frame.\n"
         "Exit status: 0 every frame read; 2 analysed, but some frames or files could not be read; 1 error.\n\n"
         "Examples:\n"

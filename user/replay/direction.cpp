@@ -9,13 +9,14 @@ DirectionMode DirectionPolicy::effective(LinkKind kind) const {
 
 std::string DirectionPolicy::describe(LinkKind kind) const {
     const std::string in = ingress_hook == Hook::Xdp ? "ingress (XDP)" : "ingress (tc)";
+    const std::string out = egress_hook == Hook::XdpEgress ? "egress (XDP)" : "egress (tc)";
     switch (effective(kind)) {
     case DirectionMode::ClientNet: {
         std::string nets;
         for (const auto& p : client_nets) nets += (nets.empty() ? "" : ", ") + p.str();
-        return "source in client net " + nets + " -> egress (tc); others -> " + in;
+        return "source in client net " + nets + " -> " + out + "; others -> " + in;
     }
-    case DirectionMode::Link: return "link header: outgoing -> egress (tc); others -> " + in;
+    case DirectionMode::Link: return "link header: outgoing -> " + out + "; others -> " + in;
     case DirectionMode::AllIngress:
     case DirectionMode::Auto: break;
     }
@@ -43,10 +44,10 @@ Hook choose_hook(const DirectionPolicy& p, DirectionMode m, const CaptureFrame& 
         const auto s = source_address(f.link.eth);
         if (s.family)
             for (const auto& net : p.client_nets)
-                if (net.contains(s.family, s.addr)) return Hook::TcEgress;
+                if (net.contains(s.family, s.addr)) return p.egress_hook;
         return p.ingress_hook;
     }
-    case DirectionMode::Link: return f.link.dir == LinkDir::Outgoing ? Hook::TcEgress : p.ingress_hook;
+    case DirectionMode::Link: return f.link.dir == LinkDir::Outgoing ? p.egress_hook : p.ingress_hook;
     case DirectionMode::AllIngress:
     case DirectionMode::Auto: break;
     }

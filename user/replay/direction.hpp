@@ -3,9 +3,13 @@
 // deployment on a gateway's or proxy's NIC that faces the servers:
 //
 //   * a frame whose source is inside a client net LEAVES toward the servers:
-//     egress, the tc egress program;
-//   * every other frame ARRIVES from the servers: ingress, the XDP program
-//     (as `dscpwatch attach` serves ingress by default).
+//     egress;
+//   * every other frame ARRIVES from the servers: ingress.
+//
+// Both run the same core as live. Ingress goes through the XDP program (as
+// `dscpwatch attach` serves ingress by default); egress through the replay-only
+// XDP entry point with the direction egress (dw_xdp_egress: a test run on XDP
+// costs about half one on tc), or the tc egress program with egress_hook.
 //
 // Modes: client nets (--direction-by client-net CIDR, repeatable, IPv4 and
 // IPv6); the link header (Linux cooked captures record "outgoing" per frame:
@@ -33,7 +37,8 @@ enum class DirectionMode {
 struct DirectionPolicy {
     DirectionMode mode = DirectionMode::Auto;
     std::vector<Prefix> client_nets;
-    Hook ingress_hook = Hook::Xdp;  // or Hook::TcIngress
+    Hook ingress_hook = Hook::Xdp;       // or Hook::TcIngress
+    Hook egress_hook = Hook::XdpEgress;  // or Hook::TcEgress
 
     // How frames of a capture with this link kind are split, in words, for the output.
     std::string describe(LinkKind kind) const;

@@ -13,6 +13,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -27,6 +29,9 @@ struct ReplayOptions {
     DirectionPolicy direction;
     uint32_t ifindex = 1;          // the interface frames arrive on in test runs (must exist: lo is 1)
     uint32_t drain_every = 512;    // frames between drains of the event ring (1 MiB; a hello event is ~700 B)
+    // Worker threads, one per CPU and pinned there, frames sharded by address
+    // pair. 1: this thread. Frames for a sink (--write) always run here, in order.
+    unsigned threads = 1;
 };
 
 // A count of frames and the first frame (1-based, in its file) it happened to.
@@ -71,9 +76,14 @@ struct ReplayReport {
 // in Ethernet shape, cut back to the captured length (for --write).
 using FrameSink = std::function<void(const CaptureFrame& in, std::span<const uint8_t> eth)>;
 
+class WorkerPool;
+
 class Replayer {
 public:
     Replayer(Classifier& cls, ReplayOptions opts);
+    ~Replayer();
+    // Threads that run frames (1 when no pool could be set up).
+    unsigned threads() const;
 
     // Feeds every frame of one capture. Frames the classifier cannot take
     // reach the sink unchanged.
@@ -89,6 +99,9 @@ public:
 
 private:
     void run_one(FileReport& fr, DirectionMode mode, const CaptureFrame& f, const FrameSink& sink);
+    // The frame as the classifier gets it (zero-filled to wire length), or nullopt when too large.
+    std::optional<std::span<const uint8_t>> prepare(FileReport& fr, const CaptureFrame& f);
+    void collect_workers(FileReport& fr);
 
     Classifier& cls_;
     ReplayOptions opts_;
@@ -96,6 +109,8 @@ private:
     std::vector<uint8_t> in_;   // padded input frames
     std::vector<uint8_t> out_;  // output frames (with a sink)
     uint64_t since_drain_ = 0;
+    std::unique_ptr<WorkerPool> pool_;
+    int pinned_cpu_ = -1;  // the CPU this thread is pinned to while it feeds; -1: not pinned
 };
 
 }  // namespace dw

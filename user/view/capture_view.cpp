@@ -67,7 +67,8 @@ std::string render_capture_text(const ReplayReport& r) {
     }
     char rate[96] = "";
     if (r.seconds > 0)
-        std::snprintf(rate, sizeof(rate), " in %.3f s (%s frames/s)", r.seconds,
+        std::snprintf(rate, sizeof(rate), r.seconds < 1 ? " in %.1f ms (%s frames/s)" : " in %.3f s (%s frames/s)",
+                      r.seconds < 1 ? r.seconds * 1e3 : r.seconds,
                       human_rate(static_cast<double>(r.classified) / r.seconds).c_str());
     s += "replayed " + std::to_string(r.classified) + " frames through the classifier" + rate +
          (r.complete() ? "; every frame read\n" : "; NOT every frame could be read (see problems above)\n");
