@@ -21,6 +21,7 @@ struct DiffArgs {
     bool json = false;
     size_t list = 50;
     std::string buckets = "128,576,700,1000,1400";
+    double end_slack = 1.0;
 };
 
 std::vector<uint16_t> parse_buckets(const std::string& text) {
@@ -54,6 +55,7 @@ void run_diff(const DiffArgs& args) {
     DiffOptions opt;
     opt.size_edges = parse_buckets(args.buckets);
     opt.list_max = args.list;
+    opt.end_slack_ns = static_cast<uint64_t>(args.end_slack * 1e9);
     LoadedCapture a = load_segments(args.a), b = load_segments(args.b);
     for (const auto* w : {&a.warnings, &b.warnings})
         for (const auto& line : *w) std::fprintf(stderr, "dscpwatch: warning: %s\n", line.c_str());
@@ -76,6 +78,10 @@ void add_diff(CLI::App& app) {
     cmd->add_flag("--json", args->json, "print JSON");
     cmd->add_option("--list", args->list, "segments listed per flow, direction and kind (0: all)")->capture_default_str();
     cmd->add_option("--size-buckets", args->buckets, "upper bounds of the IP length buckets for the loss tables")
+        ->capture_default_str();
+    cmd->add_option("--end-slack", args->end_slack,
+                    "seconds after a capture's last frame during which it is taken to be still running")
+        ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     cmd->footer("Exit status: 0 no difference, 3 segments lost, appeared or remarked between A and B, 1 error, 2 usage.\n"
                 "Example: dscpwatch diff gw-wan.pcap client.pcap");
