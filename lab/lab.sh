@@ -30,6 +30,8 @@ fi
 LAB_SNI=${LAB_SNI:-chat.example.test}
 LAB_NFT_POLICER=labpol_$LAB_SUFFIX     # nftables tables in the wan namespace
 LAB_NFT_LOSS=labloss_$LAB_SUFFIX
+LAB_NFT_REMARK=labremark_$LAB_SUFFIX
+LAB_NFT_FORGE=labforge_$LAB_SUFFIX
 LAB_NFLOG_GROUP=${LAB_NFLOG_GROUP:-46} # the policer also sends what it drops here
 
 LAB_CLIENT=lab-client-$LAB_SUFFIX
@@ -313,6 +315,69 @@ EOF
 }
 
 lab_loss_drops() { _lab_counter "$LAB_NFT_LOSS" loss; }
+
+# lab_wan_remark on|off [--from 46] [--to 10]: in the wan namespace, rewrite
+# DSCP from -> to on every forwarded packet, both families, before the policer
+# sees it (priority -5). Counter: remarked (lab_wan_remarked). "on" always
+# creates the table afresh: the counter starts at 0.
+lab_wan_remark() {
+  local what=${1:?lab_wan_remark on|off}
+  shift
+  local from=46 to=10
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --from) from=$2; shift 2 ;;
+      --to) to=$2; shift 2 ;;
+      *) _lab_err "lab_wan_remark: unknown option $1"; return 2 ;;
+    esac
+  done
+  ip netns exec "$LAB_WAN" nft delete table inet "$LAB_NFT_REMARK" 2>/dev/null || true
+  [ "$what" = off ] && return 0
+  [ "$what" = on ] || { _lab_err "lab_wan_remark: on or off, not '$what'"; return 2; }
+  ip netns exec "$LAB_WAN" nft -f - <<EOF
+table inet $LAB_NFT_REMARK {
+  counter remarked { comment "DSCP $from rewritten to $to" }
+  chain forward {
+    type filter hook forward priority -5; policy accept;
+    ip dscp $from counter name remarked ip dscp set $to
+    ip6 dscp $from counter name remarked ip6 dscp set $to
+  }
+}
+EOF
+}
+
+lab_wan_remarked() { _lab_counter "$LAB_NFT_REMARK" remarked; }
+
+# lab_forge_reset on|off [--min-len 100]: in the wan namespace, a middlebox
+# that kills TLS: every segment from the client to port 443 whose IP length is
+# above min-len (the ClientHello) is dropped and answered with a forged RST
+# "from the server" (nftables reject with tcp reset). Counter: forged
+# (lab_forged_resets): one dropped segment and one forged RST each.
+lab_forge_reset() {
+  local what=${1:?lab_forge_reset on|off}
+  shift
+  local min=100
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --min-len) min=$2; shift 2 ;;
+      *) _lab_err "lab_forge_reset: unknown option $1"; return 2 ;;
+    esac
+  done
+  ip netns exec "$LAB_WAN" nft delete table inet "$LAB_NFT_FORGE" 2>/dev/null || true
+  [ "$what" = off ] && return 0
+  [ "$what" = on ] || { _lab_err "lab_forge_reset: on or off, not '$what'"; return 2; }
+  ip netns exec "$LAB_WAN" nft -f - <<EOF
+table inet $LAB_NFT_FORGE {
+  counter forged { comment "client segments > $min B to port 443: dropped, answered with a forged RST" }
+  chain forward {
+    type filter hook forward priority -10; policy accept;
+    ip saddr $LAB_CLIENT_ADDR tcp dport 443 ip length > $min counter name forged reject with tcp reset
+  }
+}
+EOF
+}
+
+lab_forged_resets() { _lab_counter "$LAB_NFT_FORGE" forged; }
 
 # ---------------------------------------------------------------- TLS server
 

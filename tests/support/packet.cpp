@@ -170,6 +170,9 @@ Packet& Packet::tcp(uint16_t sport, uint16_t dport, uint8_t flags, Bytes opts) {
     return *this;
 }
 Packet& Packet::tcp_doff(uint8_t doff) { tcp_doff_ = doff & 15; return *this; }
+Packet& Packet::tcp_seq(uint32_t v) { tcp_seq_ = v; return *this; }
+Packet& Packet::tcp_ack(uint32_t v) { tcp_ack_ = v; return *this; }
+Packet& Packet::tcp_window(uint16_t v) { tcp_window_ = v; return *this; }
 Packet& Packet::udp(uint16_t sport, uint16_t dport) {
     l4_ = L4::Udp;
     sport_ = sport;
@@ -258,12 +261,12 @@ Bytes Packet::build(Layout* lay) const {
         l4proto = kProtoTcp;
         put16(up, sport_);
         put16(up, dport_);
-        put32(up, 0x01020304);                                  // seq
-        put32(up, (tcp_flags_ & tcpf::ACK) ? 0x0a0b0c0du : 0);  // ack
+        put32(up, tcp_seq_);
+        put32(up, tcp_ack_ ? *tcp_ack_ : (tcp_flags_ & tcpf::ACK) ? 0x0a0b0c0du : 0);
         uint8_t doff = tcp_doff_ ? *tcp_doff_ : static_cast<uint8_t>(5 + tcp_opts_.size() / 4);
         up.push_back(static_cast<uint8_t>(doff << 4));
         up.push_back(tcp_flags_);
-        put16(up, 65535);  // window
+        put16(up, tcp_window_);
         put16(up, 0);      // checksum
         put16(up, 0);      // urgent
         up.insert(up.end(), tcp_opts_.begin(), tcp_opts_.end());

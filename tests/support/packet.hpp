@@ -119,6 +119,9 @@ public:
     // ---- L4 ----
     Packet& tcp(uint16_t sport, uint16_t dport, uint8_t flags = tcpf::ACK, Bytes options = {});
     Packet& tcp_doff(uint8_t doff);     // overrides the data offset nibble
+    Packet& tcp_seq(uint32_t v);        // sequence number (default 0x01020304)
+    Packet& tcp_ack(uint32_t v);        // acknowledgment number (default 0x0a0b0c0d with ACK, else 0)
+    Packet& tcp_window(uint16_t v);     // window (default 65535)
     Packet& udp(uint16_t sport, uint16_t dport);
     Packet& icmp_echo(bool request, uint16_t id, uint16_t seq = 1);  // ICMP (v4) or ICMPv6 (v6)
     Packet& icmp(uint8_t type, uint8_t code = 0);                    // any other ICMP/ICMPv6 message
@@ -162,6 +165,9 @@ private:
     uint8_t tcp_flags_ = 0;
     Bytes tcp_opts_;
     std::optional<uint8_t> tcp_doff_;
+    uint32_t tcp_seq_ = 0x01020304;
+    std::optional<uint32_t> tcp_ack_;
+    uint16_t tcp_window_ = 65535;
     uint8_t icmp_type_ = 0, icmp_code_ = 0;
     uint16_t icmp_id_ = 0, icmp_seq_ = 0;
     uint8_t raw_proto_ = 0;

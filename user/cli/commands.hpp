@@ -19,6 +19,9 @@ struct Globals {
     bool verbose = false;
     int exit_code = 0;  // what main returns when the command ends without an error
 };
+
+// diff and baseline: the comparison found a difference (0: none; 1: error; 2: usage).
+inline constexpr int kExitDiffers = 3;
 Globals& globals();
 
 // Enters --netns (once) and checks privileges. Every command that touches the
@@ -40,5 +43,7 @@ void add_diagnose(CLI::App& app);
 void add_serve(CLI::App& app);
 void add_history(CLI::App& app);
 void add_analyze(CLI::App& app);
+void add_diff(CLI::App& app);
+void add_baseline(CLI::App& app);
 
 }  // namespace dw::cli

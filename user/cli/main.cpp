@@ -72,6 +72,8 @@ int main(int argc, char** argv) {
                "  dscpwatch remark zero --exempt-port udp:16384-32767\n"
                "  dscpwatch flows --dscp EF --top 20\n"
                "  dscpwatch analyze gw.pcap --client-net 198.18.0.0/16   offline, same classifier\n"
+               "  dscpwatch diff gw.pcap client.pcap        what was lost between two capture points\n"
+               "  dscpwatch baseline nov.pcap dec.pcap      did a server change its marking?\n"
                "  dscpwatch detach --all");
     dw::cli::add_attach(app);
     dw::cli::add_detach(app);
@@ -85,6 +87,8 @@ int main(int argc, char** argv) {
     dw::cli::add_history(app);
     dw::cli::add_selfcheck(app);
     dw::cli::add_analyze(app);
+    dw::cli::add_diff(app);
+    dw::cli::add_baseline(app);
 
     libbpf_set_print(libbpf_log);
     // Warnings go to stderr: stdout carries the results (tables, JSON).
