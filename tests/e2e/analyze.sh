@@ -12,7 +12,7 @@
 #      times (the hook's clock vs. tcpdump's: microseconds apart) and names.
 #   2. --remark zero --write: tshark reads every IP frame of the output with
 #      DSCP 0 and a good IPv4 header checksum; the frame count is the input's.
-#   3. bad input: a truncated copy (exit 2, the frame number named, the readable
+#   3. bad input: a truncated copy (exit 4, the frame number named, the readable
 #      frames still analysed), an empty file, a missing file next to a good one.
 source "$(dirname "$0")/lib.sh"
 dw_need_root
@@ -117,7 +117,7 @@ head -c $((size - 10)) "$CAP" >"$WORK/cut.pcap"  # inside the last record
 frames=$(tshark -r "$CAP" 2>/dev/null | wc -l)
 rc=0
 "$DW" analyze "$WORK/cut.pcap" --client-net "$NET" --json >"$WORK/cut.json" 2>"$WORK/cut.err" || rc=$?
-expect_eq "truncated capture: exit 2 (analysed, not every frame read)" 2 "$rc"
+expect_eq "truncated capture: exit 4 (analysed, not every frame read)" 4 "$rc"
 expect_match "truncated capture: the warning names the last frame" "cut.pcap: frame $frames: the file ends inside this frame's record" "$(cat "$WORK/cut.err")"
 expect_eq "truncated capture: the frames before it are analysed" $((frames - 1)) \
   "$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["capture"]["files"][0]["classified"])' "$WORK/cut.json")"
@@ -125,7 +125,7 @@ expect_eq "truncated capture: the frames before it are analysed" $((frames - 1))
 expect_error "empty file" "empty.pcap is empty \(0 bytes\)" "check that the capture was written" "$DW" analyze "$WORK/empty.pcap"
 rc=0
 "$DW" analyze "$WORK/missing.pcap" "$CAP" --client-net "$NET" --view stats >"$WORK/two.out" 2>"$WORK/two.err" || rc=$?
-expect_eq "a missing file next to a good one: exit 2" 2 "$rc"
+expect_eq "a missing file next to a good one: exit 4" 4 "$rc"
 expect_match "a missing file next to a good one: named, the other analysed" "missing.pcap.*No such file" "$(cat "$WORK/two.err")"
 expect_match "a missing file next to a good one: stats printed" "check: per-DSCP sum [0-9]+ = frames" "$(cat "$WORK/two.out")"
 

@@ -205,7 +205,7 @@ void run_analyze(const AnalyzeArgs& a) {
     set_interface_alias(ro.ifindex, a.files.size() == 1 ? std::filesystem::path(a.files[0]).filename().string()
                                                         : std::string("capture"));
     print_views(views, a, rp.report(), cls->maps());
-    if (!rp.report().complete()) globals().exit_code = 2;
+    if (!rp.report().complete()) globals().exit_code = kExitPartialInput;
 }
 
 }  // namespace

@@ -20,8 +20,9 @@ struct Globals {
     int exit_code = 0;  // what main returns when the command ends without an error
 };
 
-// diff and baseline: the comparison found a difference (0: none; 1: error; 2: usage).
-inline constexpr int kExitDiffers = 3;
+// Exit statuses: 0 done, 1 error, 2 bad command line (main.cpp), and:
+inline constexpr int kExitDiffers = 3;       // diff / baseline: a difference was found
+inline constexpr int kExitPartialInput = 4;  // analyze: analysed, but some input was skipped
 Globals& globals();
 
 // Enters --netns (once) and checks privileges. Every command that touches the
