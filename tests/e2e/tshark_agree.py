@@ -42,6 +42,12 @@ segment below the highest sequence seen "out of order" when it comes within
 3 ms of the previous one, which is what a RACK/SACK-driven retransmission right
 after the tail of a flight looks like (it is a retransmission: same bytes, sent again).
 
+Segments of both sides that cross the gateway at the same moment (captured
+within 2 ms, neither acknowledging the other's data) may reach the classifier's
+hooks (XDP ingress, tc egress, on different CPUs) in the other order than
+tcpdump's; when dscpwatch's stage table equals the one of such a swapped order,
+that order is the reference for the flow (the output says so).
+
 Output, one line per aspect (tab-separated): ASPECT, tshark's value, dscpwatch's
 value (the two must be equal), each "CLIENT-PORT:VALUE" for all flows, joined
 by " ; ". Lines starting with "#" are information.
@@ -109,7 +115,7 @@ def num(s, default=0):
 
 
 def load(pcap):
-    f1 = ["frame.number", "tcp.stream", "ip.src", "ipv6.src", "tcp.srcport", "tcp.dstport", "tcp.flags",
+    f1 = ["frame.number", "frame.time_epoch", "tcp.ack_raw", "tcp.stream", "ip.src", "ipv6.src", "tcp.srcport", "tcp.dstport", "tcp.flags",
           "tcp.seq_raw", "tcp.len", "ip.len", "ipv6.plen", "ip.dsfield.dscp", "ipv6.tclass.dscp",
           "tcp.analysis.retransmission", "tcp.analysis.fast_retransmission",
           "tcp.analysis.spurious_retransmission", "tcp.analysis.out_of_order"]
@@ -120,6 +126,7 @@ def load(pcap):
                  ("retransmission", "fast_retransmission", "spurious_retransmission", "out_of_order")}
         pkts.append({
             "no": int(r["frame.number"]), "stream": int(r["tcp.stream"]),
+            "t": float(r["frame.time_epoch"] or 0), "ack": num(r["tcp.ack_raw"]),
             "src": r["ipv6.src"] if v6 else r["ip.src"], "sport": int(r["tcp.srcport"]),
             "dport": int(r["tcp.dstport"]), "flags": num(r["tcp.flags"]), "seq": num(r["tcp.seq_raw"]),
             "len": num(r["tcp.len"]), "iplen": num(r["ipv6.plen"]) + 40 if v6 else num(r["ip.len"]),
@@ -272,6 +279,37 @@ def dw_side_letters(history, side):
     return "".join(c for c in history if c.upper() in REC_LETTERS and (c.isupper() == (side == CLIENT)))
 
 
+def stage_table(stages):
+    """Per stage: segments/retransmissions/DSCP/largest IP length, one string."""
+    return ",".join(f"{n}={s['segments']}/{s['retransmissions']}/{'+'.join(map(str, sorted(s['dscp'])))}/{s['max_len']}"
+                    for n, s in sorted(stages.items(), key=lambda x: RANK[x[0]]))
+
+
+def concurrent(a, b):
+    """Two data segments of opposite sides, captured within 2 ms, neither of which
+    acknowledges the other's data: they crossed the gateway at the same time, and
+    the classifier (XDP ingress and tc egress, on different CPUs) may have seen
+    them in the other order than tcpdump did."""
+    def acks(x, y):
+        return (x["ack"] - (y["seq"] + y["len"])) % 2**32 < 2**31
+    return ((a["src"], a["sport"]) != (b["src"], b["sport"]) and a["len"] and b["len"]
+            and abs(b["t"] - a["t"]) < 0.002 and not acks(a, b) and not acks(b, a))
+
+
+def orders(pkts, most=4):
+    """The capture's order, then the orders with concurrent neighbours swapped
+    (every combination of the first `most` such pairs)."""
+    pairs = [i for i in range(len(pkts) - 1) if concurrent(pkts[i], pkts[i + 1])][:most]
+    out = []
+    for mask in range(1 << len(pairs)):
+        v = list(pkts)
+        for bit, i in enumerate(pairs):
+            if mask >> bit & 1:
+                v[i], v[i + 1] = v[i + 1], v[i]
+        out.append((mask, [pkts[i]["no"] for i in pairs], v))
+    return out
+
+
 def main():
     pcap, diag = sys.argv[1], sys.argv[2]
     d = json.load(open(diag))
@@ -281,9 +319,10 @@ def main():
         streams[p["stream"]].append(p)
     ref = {}
     for s in streams.values():
-        r = reference(s)
-        if r:
-            ref[r["client"]] = r
+        cands = [(mask, nos, reference(v)) for mask, nos, v in orders(s)]
+        cands = [c for c in cands if c[2]]
+        if cands:
+            ref[cands[0][2]["client"]] = cands
     dwf = {(f["client"], f["client_port"]): f for f in d["flows"]}
     keys = sorted(set(ref) | set(dwf), key=lambda k: (k[0], k[1]))
     out = defaultdict(lambda: [[], []])
@@ -295,10 +334,20 @@ def main():
     ooo_total = 0
     total = dict.fromkeys(("retransmission", "fast_retransmission", "spurious_retransmission", "out_of_order"), 0)
     for k in keys:
-        r, f = ref.get(k), dwf.get(k)
-        emit("flow seen", k, "yes" if r else "no", "yes" if f else "no")
-        if not r or not f:
+        cands, f = ref.get(k), dwf.get(k)
+        emit("flow seen", k, "yes" if cands else "no", "yes" if f else "no")
+        if not cands or not f:
             continue
+        # The capture's order, unless dscpwatch's stage table equals the one of an
+        # order in which concurrent neighbours are swapped (see concurrent()).
+        r = cands[0][2]
+        dw_table = stage_table(f["stages"])
+        if stage_table(r["stages"]) != dw_table:
+            for mask, nos, alt in cands[1:]:
+                if stage_table(alt["stages"]) == dw_table:
+                    r = alt
+                    print(f"# {k[0]}:{k[1]}: concurrent segments (frames {nos}, swap mask {mask}) taken in the order the classifier saw")
+                    break
         cs, ss = r["sides"]
         hist = f["history"]
         emit("client record letters", k, "".join(cs["letters"]), dw_side_letters(hist, CLIENT))
@@ -328,11 +377,7 @@ def main():
              f"{dw_sum(['client_hello', 'client_finished'])} {dw_sum(['server_hello', 'server_finished'])} "
              f"{dw_sum(['established'])}")
         # Per stage: segments/retransmissions/DSCP/largest IP length.
-        def fmt(stages):
-            return ",".join(f"{n}={s['segments']}/{s['retransmissions']}/{'+'.join(map(str, sorted(s['dscp'])))}/{s['max_len']}"
-                            for n, s in sorted(stages.items(), key=lambda x: RANK[x[0]]))
-        emit("stages (segments/retransmissions/dscp/max_len)", k, fmt(r["stages"]),
-             fmt({n: dict(s, dscp=set(s["dscp"])) for n, s in dst.items()}))
+        emit("stages (segments/retransmissions/dscp/max_len)", k, stage_table(r["stages"]), dw_table)
         for p in r["pkts"]:
             for fl, v in p["ta"].items():
                 total[fl] += v
