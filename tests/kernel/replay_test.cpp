@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include "capture/reader.hpp"
+#include "core/error.hpp"
 #include "diag/collect.hpp"
 #include "kernel.hpp"
 #include "packet.hpp"
@@ -191,7 +193,8 @@ TEST_F(ReplayTest, WorkerThreadsGiveWhatOneThreadGives) {
     const Bytes file = dwt::pcap_file(dwt::kLinkEthernet, records(frames));
     replay(file, client_net());
     const State one = state(cls_->maps());
-    auto two = load({.replay_clock = true});
+    // Only the two entry points replay runs (what analyze loads).
+    auto two = load({.replay_clock = true, .hooks = client_net().hooks()});
     dw::Replayer rp(*two, {.direction = client_net(), .threads = 2});
     const unsigned used = rp.threads();
     std::printf("replaying with %u thread(s)\n", used);
@@ -203,6 +206,22 @@ TEST_F(ReplayTest, WorkerThreadsGiveWhatOneThreadGives) {
     EXPECT_EQ(fr.egress, 6u + 400u);
     EXPECT_TRUE(fr.complete());
     expect_same(state(two->maps()), one);
+}
+
+// A classifier loads only the entry points asked for; the others cannot be
+// run, and the replay-only one needs the replay clock.
+TEST_F(ReplayTest, LoadsOnlyTheEntryPointsAskedFor) {
+    auto two = load({.replay_clock = true, .hooks = {Hook::Xdp, Hook::XdpEgress}});
+    EXPECT_GE(two->prog_fd(Hook::Xdp), 0);
+    EXPECT_GE(two->prog_fd(Hook::XdpEgress), 0);
+    EXPECT_EQ(two->prog_fd(Hook::TcIngress), -1);
+    EXPECT_EQ(two->prog_fd(Hook::TcEgress), -1);
+    const Bytes f = Packet::ipv4(kClient, kServer).dscp(46).udp(5004, 5004).payload(100).build();
+    EXPECT_EQ(two->run_into(Hook::TcIngress, f, {}, nullptr), -ENOENT);
+    EXPECT_THROW(two->run(Hook::TcEgress, f), dw::Error);
+    EXPECT_EQ(two->run(Hook::XdpEgress, f).retval, 2u);  // XDP_PASS
+    EXPECT_EQ(two->maps().counters()[DW_CNT_FRAMES], 1u);
+    EXPECT_THROW(load({.hooks = {Hook::XdpEgress}}), dw::Error);
 }
 
 // Linux cooked v1/v2 (direction from the packet type) and raw IP (direction

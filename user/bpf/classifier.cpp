@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "bpf/features.hpp"
@@ -56,8 +57,15 @@ std::unique_ptr<Classifier> Classifier::load(const LoadOptions& opts) {
     c->skel_ = dscpwatch::open();
     if (!c->skel_) throw_errno("opening the BPF object", errno);
     c->skel_->rodata->use_clock_map = opts.replay_clock ? 1 : 0;
-    // Replay's egress entry point costs verification time: live instances skip it.
-    bpf_program__set_autoload(c->skel_->progs.dw_xdp_egress, opts.replay_clock);
+    // Every entry point costs verification time: load only those asked for.
+    // Replay's egress entry point is never loaded for a live instance.
+    const auto wanted = [&](Hook h) {
+        if (opts.hooks.empty()) return h != Hook::XdpEgress || opts.replay_clock;
+        return std::find(opts.hooks.begin(), opts.hooks.end(), h) != opts.hooks.end();
+    };
+    if (wanted(Hook::XdpEgress) && !opts.replay_clock)
+        throw Error("the XDP egress entry point runs only in replay (it needs the replay clock)");
+    for (Hook h : kAllHooks) bpf_program__set_autoload(c->program(h), wanted(h));
     if (int err = bpf_map__set_max_entries(c->skel_->maps.dw_flows, opts.flow_capacity))
         throw_errno("sizing the flow table", err);
     if (opts.hs_capacity == 0 || opts.hs_capacity > DW_FLOWS_MAX)
@@ -83,10 +91,8 @@ std::unique_ptr<Classifier> Classifier::load(const LoadOptions& opts) {
         .events = bpf_map__fd(m.dw_events),
         .tlsinfo = c->tlsinfo_.get(),
     });
-    c->xdp_fd_ = c->prog_fd(Hook::Xdp);
-    c->tc_in_fd_ = c->prog_fd(Hook::TcIngress);
-    c->tc_out_fd_ = c->prog_fd(Hook::TcEgress);
-    c->xdp_out_fd_ = opts.replay_clock ? c->prog_fd(Hook::XdpEgress) : -1;
+    for (Hook h : kAllHooks)
+        if (wanted(h)) c->fds_[static_cast<int>(h)] = bpf_program__fd(c->program(h));
     return c;
 }
 
@@ -95,15 +101,17 @@ Classifier::~Classifier() {
     if (skel_) dscpwatch::destroy(skel_);
 }
 
-int Classifier::prog_fd(Hook h) const {
+bpf_program* Classifier::program(Hook h) const {
     switch (h) {
-    case Hook::Xdp: return bpf_program__fd(skel_->progs.dw_xdp);
-    case Hook::TcIngress: return bpf_program__fd(skel_->progs.dw_tc_ingress);
-    case Hook::TcEgress: return bpf_program__fd(skel_->progs.dw_tc_egress);
-    case Hook::XdpEgress: return bpf_program__fd(skel_->progs.dw_xdp_egress);
+    case Hook::Xdp: return skel_->progs.dw_xdp;
+    case Hook::TcIngress: return skel_->progs.dw_tc_ingress;
+    case Hook::TcEgress: return skel_->progs.dw_tc_egress;
+    case Hook::XdpEgress: return skel_->progs.dw_xdp_egress;
     }
-    return -1;
+    return nullptr;
 }
+
+int Classifier::prog_fd(Hook h) const { return fds_[static_cast<int>(h)]; }
 
 namespace {
 
@@ -140,6 +148,7 @@ RunResult Classifier::run(Hook h, std::span<const uint8_t> frame, uint32_t ifind
     RunResult r;
     r.data.resize(frame.size() + 256);
     LIBBPF_OPTS(bpf_test_run_opts, o);
+    if (prog_fd(h) < 0) throw Error(std::string("the ") + std::string(to_string(h)) + " entry point was not loaded");
     if (int err = test_run(prog_fd(h), is_xdp(h), frame, r.data, ifindex, repeat, o))
         throw_errno(std::string("BPF_PROG_TEST_RUN on ") + std::string(to_string(h)), err);
     r.retval = o.retval;
@@ -151,7 +160,8 @@ RunResult Classifier::run(Hook h, std::span<const uint8_t> frame, uint32_t ifind
 int Classifier::run_into(Hook h, std::span<const uint8_t> frame, std::span<uint8_t> out, uint32_t* out_len,
                          uint32_t ifindex) const noexcept {
     LIBBPF_OPTS(bpf_test_run_opts, o);
-    const int fd = h == Hook::Xdp ? xdp_fd_ : h == Hook::TcIngress ? tc_in_fd_ : h == Hook::TcEgress ? tc_out_fd_ : xdp_out_fd_;
+    const int fd = prog_fd(h);
+    if (fd < 0) return -ENOENT;  // not loaded (LoadOptions::hooks)
     if (int err = test_run(fd, is_xdp(h), frame, out, ifindex, 1, o)) return err;
     if (out_len) *out_len = o.data_size_out;
     return 0;

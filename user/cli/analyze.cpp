@@ -180,7 +180,10 @@ void run_analyze(const AnalyzeArgs& a) {
     if (readers.empty())
         throw Error("none of the " + std::to_string(a.files.size()) + " captures could be read", "see the messages above");
 
-    auto cls = Classifier::load({.flow_capacity = a.flows, .hs_capacity = a.handshakes, .replay_clock = true});
+    auto cls = Classifier::load({.flow_capacity = a.flows,
+                                 .hs_capacity = a.handshakes,
+                                 .replay_clock = true,
+                                 .hooks = ro.direction.hooks()});
     if (remark) cls->maps().publish(*remark);
     std::unique_ptr<RewriteSink> out;
     FrameSink sink;

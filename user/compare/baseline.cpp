@@ -30,8 +30,9 @@ bool looks_like_json(const std::string& path) {
 MarkingSet markings_from_capture(const std::string& path, uint64_t stall_after_ns) {
     auto reader = CaptureReader::open(path);  // a bad file fails here, before the classifier loads
     require_bpf_privileges();
-    auto cls = Classifier::load({.replay_clock = true});
-    Replayer rp(*cls, {});
+    const ReplayOptions ro;
+    auto cls = Classifier::load({.replay_clock = true, .hooks = ro.direction.hooks()});
+    Replayer rp(*cls, ro);
     const FileReport& fr = rp.feed(*reader);
     rp.finish();
     MarkingSet s;

@@ -44,6 +44,8 @@ struct DirectionPolicy {
     std::string describe(LinkKind kind) const;
     // The mode that applies to a capture of this link kind (resolves Auto).
     DirectionMode effective(LinkKind kind) const;
+    // The entry points replay runs under this policy: what to load (LoadOptions::hooks).
+    std::vector<Hook> hooks() const { return {ingress_hook, egress_hook}; }
 };
 
 // The IP source address of an Ethernet frame (after up to two VLAN tags);

@@ -4,7 +4,7 @@
 // classifier must be loaded with LoadOptions::replay_clock and must not be
 // the pinned live instance (its maps would mix with live traffic).
 //
-//   auto cls = dw::Classifier::load({.replay_clock = true});
+//   auto cls = dw::Classifier::load({.replay_clock = true, .hooks = policy.hooks()});
 //   dw::Replayer rp(*cls, {.direction = policy});
 //   rp.feed_file("gw.pcap");
 //   rp.finish();                       // drains the last events (SNI, versions)
