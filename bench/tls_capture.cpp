@@ -2,8 +2,10 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
+#include <iterator>
 #include <vector>
 
 #include "capture/writer.hpp"
@@ -163,15 +165,25 @@ uint64_t write_tls_capture(const std::string& path, const TlsCaptureSpec& spec) 
         for (uint32_t n = first; n < std::min(spec.flows, first + spec.concurrent); ++n)
             open.push_back({n, {198, 18, static_cast<uint8_t>(1 + n / 60000 % 200), static_cast<uint8_t>(2 + n % 250)},
                             static_cast<uint16_t>(1024 + n % 60000), 1000 + n * 7, 5000 + n * 13});
-        for (const auto& s : kSteps)
-            for (auto& c : open) {
-                const Bytes pl = payload_of(s.what, c.n);
-                const Bytes f = segment(c, s.from_client, s.flags, pl);
-                w->write(ts += 10'000, static_cast<uint32_t>(f.size()), f);
-                ++frames;
-                uint32_t& seq = s.from_client ? c.cseq : c.sseq;
-                seq += static_cast<uint32_t>(pl.size()) + ((s.flags & (tcpf::SYN | tcpf::FIN)) ? 1 : 0);
-            }
+        auto emit = [&](Conn& c, bool from_client, uint8_t flags, const Bytes& pl) {
+            const Bytes f = segment(c, from_client, flags, pl);
+            w->write(ts += 10'000, static_cast<uint32_t>(f.size()), f);
+            ++frames;
+            uint32_t& seq = from_client ? c.cseq : c.sseq;
+            seq += static_cast<uint32_t>(pl.size()) + ((flags & (tcpf::SYN | tcpf::FIN)) ? 1 : 0);
+        };
+        const Bytes bulk = record(23, Bytes(1380, 0x44));
+        for (size_t i = 0; i < std::size(kSteps); ++i) {
+            const Step& s = kSteps[i];
+            for (auto& c : open) emit(c, s.from_client, s.flags, payload_of(s.what, c.n));
+            if (s.what != 5) continue;
+            // The download, after the response (and before the client's ACK of it).
+            for (uint32_t k = 0; k < spec.data_segments; ++k)
+                for (auto& c : open) {
+                    emit(c, false, tcpf::ACK | tcpf::PSH, bulk);
+                    if (k % 2) emit(c, true, tcpf::ACK, {});
+                }
+        }
     }
     w->close();
     return frames;
