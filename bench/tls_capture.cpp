@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <iterator>
 #include <vector>
 
 #include "capture/writer.hpp"
@@ -173,8 +172,7 @@ uint64_t write_tls_capture(const std::string& path, const TlsCaptureSpec& spec) 
             seq += static_cast<uint32_t>(pl.size()) + ((flags & (tcpf::SYN | tcpf::FIN)) ? 1 : 0);
         };
         const Bytes bulk = record(23, Bytes(1380, 0x44));
-        for (size_t i = 0; i < std::size(kSteps); ++i) {
-            const Step& s = kSteps[i];
+        for (const Step& s : kSteps) {
             for (auto& c : open) emit(c, s.from_client, s.flags, payload_of(s.what, c.n));
             if (s.what != 5) continue;
             // The download, after the response (and before the client's ACK of it).
